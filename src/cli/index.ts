@@ -1,0 +1,108 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { parseBackendPreference } from '../core/backend';
+import { appVersion } from '../main/workbench';
+import { backendChain } from '../core/backend';
+import { runInfo } from './info-command';
+import { runSelfTest } from './self-test-command';
+import { runServe } from './serve-command';
+
+const backendOption = (): Option =>
+  new Option('--backend <name>', 'tfjs backend (default: CTT_BACKEND, then the saved setting, then auto)')
+    .choices(['auto', ...backendChain])
+    .env('CTT_BACKEND');
+
+const dataDirOption = (): Option =>
+  new Option('--data-dir <path>', 'folder of the workbench database and files').env('CTT_DATA_DIR');
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new InvalidArgumentError(`"${value}" is not a port number (0–65535).`);
+  }
+  return port;
+}
+
+function parseSizes(value: string): number[] {
+  const sizes = value.split(',').map((s) => Number(s.trim()));
+  if (sizes.some((n) => !Number.isInteger(n) || n < 8 || n > 4096)) {
+    throw new InvalidArgumentError(`"${value}" must be comma-separated integers from 8 to 4096.`);
+  }
+  return sizes;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('ctt')
+    .description(
+      'Crosscoder Workbench: crosscoders over pretraining checkpoints, feature lifecycles, annotation.',
+    )
+    .version(appVersion)
+    .showHelpAfterError();
+
+  program
+    .command('info')
+    .description('print app version, Node version, the tfjs backend and why it was chosen')
+    .addOption(backendOption())
+    .option('--json', 'print JSON')
+    .action(async (options: { backend?: string; json?: boolean }) => {
+      await runInfo({ backend: parseBackendPreference(options.backend), isJson: options.json === true });
+    });
+
+  program
+    .command('serve')
+    .description('serve the workbench UI and API over HTTP (loopback by default; a token is required)')
+    .addOption(
+      new Option('--port <port>', 'port to listen on (0: any free port)').default(4310).argParser(parsePort),
+    )
+    .option(
+      '--host <address>',
+      'address to bind; anything but loopback exposes the workbench to the network',
+      '127.0.0.1',
+    )
+    .addOption(dataDirOption())
+    .addOption(backendOption())
+    .action(async (options: { port: number; host: string; dataDir?: string; backend?: string }) => {
+      await runServe({
+        port: options.port,
+        host: options.host,
+        dataDir: options.dataDir,
+        backend: parseBackendPreference(options.backend),
+      });
+    });
+
+  program
+    .command('self-test')
+    .description('measure matmul GFLOP/s on the chosen backend (or every working one with --all-backends)')
+    .addOption(backendOption())
+    .option('--all-backends', 'run on every backend that loads here')
+    .option('--sizes <list>', 'square matmul sizes', parseSizes, [128, 256, 512, 1024])
+    .option('--repeats <n>', 'timed runs per size', (v) => parsePort(v), 5)
+    .option('--json', 'print JSON')
+    .action(
+      async (options: {
+        backend?: string;
+        allBackends?: boolean;
+        sizes: number[];
+        repeats: number;
+        json?: boolean;
+      }) => {
+        await runSelfTest({
+          backend: parseBackendPreference(options.backend),
+          isAllBackends: options.allBackends === true,
+          sizes: options.sizes,
+          repeats: options.repeats,
+          isJson: options.json === true,
+        });
+      },
+    );
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (error) {
+    console.error(`ctt: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,46 @@
+import type { AppInfo, BackendInfo } from '../../shared/domain';
+import type { JobRunner } from '../jobs/job-runner';
+import type { Store } from '../store/store';
+import type { Handlers } from './dispatch';
+
+export interface HandlerDeps {
+  store: Store;
+  runner: JobRunner;
+  appInfo: () => Omit<AppInfo, 'backend'>;
+  /** The backend compute jobs will use (probed in a worker); re-probed when the setting changes. */
+  backend: () => Promise<BackendInfo | null>;
+  onSettingsChanged: (keys: string[]) => void;
+}
+
+/** Every contract channel, translated to the store and the job runner. Adapters only call `dispatch`. */
+export function createHandlers(deps: HandlerDeps): Handlers {
+  const { store, runner } = deps;
+  return {
+    'app:info': async () => ({ ...deps.appInfo(), backend: await deps.backend() }),
+    'settings:get': () => store.settings.get(),
+    'settings:update': (patch) => {
+      const next = store.settings.update(patch);
+      deps.onSettingsChanged(Object.keys(patch));
+      return next;
+    },
+
+    'projects:list': () => store.projects.list(),
+    'projects:create': (input) => store.projects.create(input),
+
+    'annotators:list': () => store.annotators.list(),
+    'annotators:create': ({ name }) => store.annotators.create(name),
+
+    'annotations:save': (input) => store.annotations.save(input),
+    'annotations:latest': ({ featureId, annotatorId }) => store.annotations.latest(featureId, annotatorId),
+    'annotations:history': ({ featureId, annotatorId }) => store.annotations.history(featureId, annotatorId),
+
+    'jobs:list': () => runner.list(),
+    'jobs:get': ({ jobId }) => runner.get(jobId),
+    'jobs:startSelfTest': (params) => {
+      const sizes = params.sizes.join(', ');
+      const job = runner.start('selfTest', params, `Backend self-test (matmul ${sizes})`);
+      return { jobId: job.id };
+    },
+    'jobs:cancel': ({ jobId }) => runner.cancel(jobId),
+  };
+}

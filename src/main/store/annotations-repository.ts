@@ -1,0 +1,119 @@
+import { annotationFieldsSchema, type AnnotationFields, type AnnotationRevision } from '../../shared/domain';
+import { AppError } from '../../shared/result';
+import type { Db } from './database';
+import { isForeignKeyViolation, nowIso } from './sql';
+
+interface RevisionRow {
+  id: number;
+  feature_id: number;
+  annotator_id: number;
+  revision: number;
+  fields_json: string;
+  changed_json: string;
+  created_at: string;
+}
+const toRevision = (r: RevisionRow): AnnotationRevision => ({
+  id: r.id,
+  featureId: r.feature_id,
+  annotatorId: r.annotator_id,
+  revision: r.revision,
+  fields: annotationFieldsSchema.parse(JSON.parse(r.fields_json)),
+  changed: JSON.parse(r.changed_json) as string[],
+  createdAt: r.created_at,
+});
+
+/** Field names whose values differ between two records (deep comparison through JSON). */
+export function changedFields(before: AnnotationFields | null, after: AnnotationFields): string[] {
+  return (Object.keys(after) as (keyof AnnotationFields)[]).filter(
+    (key) => before === null || JSON.stringify(before[key]) !== JSON.stringify(after[key]),
+  );
+}
+
+/**
+ * Annotations as an append-only history: every save adds revision n+1 for (feature, annotator); the
+ * current annotation is the highest revision. Rows are never updated (a trigger forbids it).
+ */
+export class AnnotationsRepository {
+  constructor(private readonly db: Db) {}
+
+  latest(featureId: number, annotatorId: number): AnnotationRevision | null {
+    const row = this.db
+      .prepare<[number, number], RevisionRow>(
+        'SELECT * FROM annotation_revisions WHERE feature_id = ? AND annotator_id = ? ORDER BY revision DESC LIMIT 1',
+      )
+      .get(featureId, annotatorId);
+    return row ? toRevision(row) : null;
+  }
+
+  history(featureId: number, annotatorId?: number): AnnotationRevision[] {
+    const rows =
+      annotatorId === undefined
+        ? this.db
+            .prepare<[number], RevisionRow>(
+              'SELECT * FROM annotation_revisions WHERE feature_id = ? ORDER BY id',
+            )
+            .all(featureId)
+        : this.db
+            .prepare<[number, number], RevisionRow>(
+              'SELECT * FROM annotation_revisions WHERE feature_id = ? AND annotator_id = ? ORDER BY id',
+            )
+            .all(featureId, annotatorId);
+    return rows.map(toRevision);
+  }
+
+  /**
+   * Stores `fields` as the next revision. A save identical to the latest revision stores nothing and
+   * returns the latest. With `baseRevision`, a save that did not start from the latest is refused.
+   */
+  save(input: {
+    featureId: number;
+    annotatorId: number;
+    fields: AnnotationFields;
+    baseRevision?: number | undefined;
+  }): AnnotationRevision {
+    const fields = annotationFieldsSchema.parse(input.fields);
+    const write = this.db.transaction((): AnnotationRevision => {
+      const previous = this.latest(input.featureId, input.annotatorId);
+      const current = previous?.revision ?? 0;
+      if (input.baseRevision !== undefined && input.baseRevision !== current) {
+        throw new AppError(
+          'conflict',
+          `Feature ${input.featureId} was saved by annotator ${input.annotatorId} as revision ${current} since this edit started from revision ${input.baseRevision}; reload it first.`,
+          'baseRevision',
+        );
+      }
+      const changed = changedFields(previous?.fields ?? null, fields);
+      if (previous && changed.length === 0) return previous;
+      const info = this.db
+        .prepare(
+          `INSERT INTO annotation_revisions (feature_id, annotator_id, revision, fields_json, changed_json, created_at)
+           VALUES (?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          input.featureId,
+          input.annotatorId,
+          current + 1,
+          JSON.stringify(fields),
+          JSON.stringify(changed),
+          nowIso(),
+        );
+      const row = this.db
+        .prepare<[number], RevisionRow>('SELECT * FROM annotation_revisions WHERE id = ?')
+        .get(Number(info.lastInsertRowid));
+      if (!row) throw new Error('annotation revision vanished after insert');
+      return toRevision(row);
+    });
+    try {
+      return write.immediate();
+    } catch (error) {
+      if (isForeignKeyViolation(error)) {
+        throw new AppError(
+          'not_found',
+          `Feature ${input.featureId} or annotator ${input.annotatorId} does not exist.`,
+          'featureId',
+        );
+      }
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,93 @@
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import packageJson from '../../package.json';
+import type { RequestChannel } from '../shared/contract';
+import type { AppInfo, BackendInfo, BackendPreference } from '../shared/domain';
+import type { Result } from '../shared/result';
+import { createWorkerExecutor, probeBackend } from './jobs/compute-worker-host';
+import { JobRunner, type JobExecutor } from './jobs/job-runner';
+import { dispatch, type CallContext, type Handlers } from './services/dispatch';
+import { EventBus } from './services/event-bus';
+import { createHandlers } from './services/handlers';
+import { createStore, type Store } from './store/store';
+
+export const appVersion: string = packageJson.version;
+export const appName: string = packageJson.productName;
+
+export interface WorkbenchOptions {
+  dataDir: string;
+  mode: AppInfo['mode'];
+  /** Backend forced by flag or `CTT_BACKEND`; otherwise the setting decides. */
+  backendOverride?: BackendPreference | undefined;
+  /** Replaces the worker-thread executor (tests). */
+  execute?: JobExecutor;
+  /** Replaces the worker-thread backend probe (tests). */
+  probe?: (preference: BackendPreference) => Promise<BackendInfo>;
+  progressIntervalMs?: number;
+}
+
+/** The services behind every adapter (Electron IPC, HTTP serve mode, CLI): one store, one runner. */
+export interface Workbench {
+  store: Store;
+  runner: JobRunner;
+  bus: EventBus;
+  handlers: Handlers;
+  invoke(channel: RequestChannel | string, input: unknown, context: CallContext): Promise<Result<unknown>>;
+  backend(): Promise<BackendInfo | null>;
+  close(): Promise<void>;
+}
+
+/** `CTT_DATA_DIR`, else `~/.crosscoder-workbench`. */
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(env.CTT_DATA_DIR ?? join(homedir(), '.crosscoder-workbench'));
+}
+
+export function createWorkbench(options: WorkbenchOptions): Workbench {
+  const store = createStore(join(options.dataDir, 'workbench.sqlite'));
+  const bus = new EventBus();
+  const preference = (): BackendPreference =>
+    options.backendOverride ?? store.settings.get().backendPreference;
+  const runner = new JobRunner({
+    jobs: store.jobs,
+    execute: options.execute ?? createWorkerExecutor(preference),
+    emit: (snapshot) => bus.emit('jobs:progress', snapshot),
+    maxConcurrent: () => store.settings.get().maxConcurrentJobs,
+    ...(options.progressIntervalMs === undefined ? {} : { progressIntervalMs: options.progressIntervalMs }),
+  });
+  const probe = options.probe ?? probeBackend;
+  let backendInfo: Promise<BackendInfo | null> | null = null;
+  const backend = (): Promise<BackendInfo | null> =>
+    (backendInfo ??= probe(preference()).catch((error: unknown) => {
+      console.error(`Backend probe failed: ${error instanceof Error ? error.message : String(error)}`);
+      return null;
+    }));
+  const handlers = createHandlers({
+    store,
+    runner,
+    backend,
+    appInfo: () => ({
+      appName,
+      appVersion,
+      nodeVersion: process.versions.node,
+      platform: `${process.platform}-${process.arch}`,
+      mode: options.mode,
+      dataDir: options.dataDir,
+      schemaVersion: store.schemaVersion,
+    }),
+    onSettingsChanged: (keys) => {
+      if (keys.includes('backendPreference')) backendInfo = null;
+    },
+  });
+  return {
+    store,
+    runner,
+    bus,
+    handlers,
+    backend,
+    invoke: (channel, input, context) => dispatch(handlers, channel, input, context),
+    close: async () => {
+      await runner.shutdown();
+      store.close();
+    },
+  };
+}

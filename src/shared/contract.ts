@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import {
+  annotationFieldsSchema,
+  annotationRevisionSchema,
+  annotatorCreateSchema,
+  annotatorSchema,
+  appInfoSchema,
+  jobSnapshotSchema,
+  projectCreateSchema,
+  projectSchema,
+  selfTestParamsSchema,
+  settingsPatchSchema,
+  settingsSchema,
+} from './domain';
+
+/**
+ * The one contract between the UI and the main process. Every request channel has an input and an
+ * output schema; every event has a payload schema. IPC (preload) and HTTP (serve mode) both carry
+ * exactly these channels, and main must register a handler for each (see `Handlers`).
+ */
+const id = z.number().int().positive();
+
+export const requests = {
+  'app:info': { input: z.object({}), output: appInfoSchema },
+  'settings:get': { input: z.object({}), output: settingsSchema },
+  'settings:update': { input: settingsPatchSchema, output: settingsSchema },
+
+  'projects:list': { input: z.object({}), output: z.array(projectSchema) },
+  'projects:create': { input: projectCreateSchema, output: projectSchema },
+
+  'annotators:list': { input: z.object({}), output: z.array(annotatorSchema) },
+  'annotators:create': { input: annotatorCreateSchema, output: annotatorSchema },
+
+  'annotations:save': {
+    input: z.object({
+      featureId: id,
+      annotatorId: id,
+      fields: annotationFieldsSchema,
+      /** Revision the edit started from (0: none yet). When given and not the latest: `conflict`. */
+      baseRevision: z.number().int().min(0).optional(),
+    }),
+    output: annotationRevisionSchema,
+  },
+  'annotations:latest': {
+    input: z.object({ featureId: id, annotatorId: id }),
+    output: annotationRevisionSchema.nullable(),
+  },
+  'annotations:history': {
+    input: z.object({ featureId: id, annotatorId: id.optional() }),
+    output: z.array(annotationRevisionSchema),
+  },
+
+  'jobs:list': { input: z.object({}), output: z.array(jobSnapshotSchema) },
+  'jobs:get': { input: z.object({ jobId: z.string().min(1) }), output: jobSnapshotSchema },
+  'jobs:startSelfTest': {
+    input: selfTestParamsSchema,
+    output: z.object({ jobId: z.string() }),
+  },
+  'jobs:cancel': { input: z.object({ jobId: z.string().min(1) }), output: jobSnapshotSchema },
+} as const;
+
+export const events = {
+  /** Any change of a job: state, step, ETA or metrics. Sent at most a few times a second per job. */
+  'jobs:progress': jobSnapshotSchema,
+} as const;
+
+export type RequestChannel = keyof typeof requests;
+export type EventChannel = keyof typeof events;
+export type RequestInput<C extends RequestChannel> = z.input<(typeof requests)[C]['input']>;
+export type ParsedInput<C extends RequestChannel> = z.output<(typeof requests)[C]['input']>;
+export type RequestOutput<C extends RequestChannel> = z.output<(typeof requests)[C]['output']>;
+export type EventPayload<E extends EventChannel> = z.output<(typeof events)[E]>;
+
+export const requestChannels = Object.keys(requests) as RequestChannel[];
+export const eventChannels = Object.keys(events) as EventChannel[];
+
+export const isRequestChannel = (value: unknown): value is RequestChannel =>
+  typeof value === 'string' && Object.hasOwn(requests, value);
+export const isEventChannel = (value: unknown): value is EventChannel =>
+  typeof value === 'string' && Object.hasOwn(events, value);
+
+/** Shape of `window.api`, exposed by the preload script in Electron. */
+export interface WindowApi {
+  invoke(channel: string, input: unknown): Promise<unknown>;
+  on(event: string, listener: (payload: unknown) => void): () => void;
+}

@@ -1,0 +1,201 @@
+import { z } from 'zod';
+
+// Domain records shared by the store, the services and the UI. Vocabulary: docs/glossary.md.
+
+const isoTime = z.string().describe('ISO-8601 time, UTC');
+const name = z.string().trim().min(1, 'must not be empty').max(200, 'at most 200 characters');
+
+export const backendNameSchema = z.enum(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);
+export type BackendName = z.infer<typeof backendNameSchema>;
+export const backendPreferenceSchema = z.enum(['auto', ...backendNameSchema.options]);
+export type BackendPreference = z.infer<typeof backendPreferenceSchema>;
+
+export const backendAttemptSchema = z.object({
+  backend: backendNameSchema,
+  ok: z.boolean(),
+  /** Why it was not used (`@tensorflow/tfjs-node is not installed`), or why it was. */
+  reason: z.string(),
+});
+export const backendInfoSchema = z.object({
+  backend: backendNameSchema,
+  reason: z.string(),
+  preference: backendPreferenceSchema,
+  attempts: z.array(backendAttemptSchema),
+  tfjsVersion: z.string(),
+});
+export type BackendInfo = z.infer<typeof backendInfoSchema>;
+
+export const appInfoSchema = z.object({
+  appName: z.string(),
+  appVersion: z.string(),
+  nodeVersion: z.string(),
+  platform: z.string(),
+  mode: z.enum(['electron', 'serve', 'cli']),
+  dataDir: z.string(),
+  schemaVersion: z.number().int(),
+  backend: backendInfoSchema.nullable(),
+});
+export type AppInfo = z.infer<typeof appInfoSchema>;
+
+const settingsFields = {
+  /** Which tfjs backend compute jobs use; `auto` walks tensorflow-gpu → tensorflow → wasm → cpu. */
+  backendPreference: backendPreferenceSchema,
+  /** Annotator whose edits this window records; null until one is chosen. */
+  activeAnnotatorId: z.number().int().positive().nullable(),
+  /** How many compute jobs run at once; the rest wait in the queue. */
+  maxConcurrentJobs: z.number().int().min(1).max(8),
+};
+export const settingsSchema = z.object({
+  backendPreference: settingsFields.backendPreference.default('auto'),
+  activeAnnotatorId: settingsFields.activeAnnotatorId.default(null),
+  maxConcurrentJobs: settingsFields.maxConcurrentJobs.default(1),
+});
+export type Settings = z.infer<typeof settingsSchema>;
+/** A change of some settings: only the keys given, no defaults filled in, unknown keys refused. */
+export const settingsPatchSchema = z.object(settingsFields).partial().strict();
+
+export const projectSchema = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  description: z.string(),
+  createdAt: isoTime,
+});
+export type Project = z.infer<typeof projectSchema>;
+export const projectCreateSchema = z.object({ name, description: z.string().max(5000).default('') });
+
+export const annotatorSchema = z.object({ id: z.number().int(), name: z.string(), createdAt: isoTime });
+export type Annotator = z.infer<typeof annotatorSchema>;
+export const annotatorCreateSchema = z.object({ name });
+
+export const lifecycleCategorySchema = z.enum(['emerging', 'maintained', 'discontinued', 'shared', 'other']);
+export type LifecycleCategory = z.infer<typeof lifecycleCategorySchema>;
+
+const unitRating = z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1').nullable();
+
+/** ISO 639-3 code, optionally tentative (exported with a trailing `*`). */
+export const languageTagSchema = z.object({
+  code: z.string().regex(/^[a-z]{3}$/, 'must be an ISO 639-3 code of three lowercase letters'),
+  isTentative: z.boolean().default(false),
+});
+
+/** Everything an annotator records about one feature. Each save stores the whole record as a revision. */
+export const annotationFieldsSchema = z.object({
+  description: z.string().max(10_000).default(''),
+  isUninterpretable: z.boolean().default(false),
+  interpretability: unitRating.default(null),
+  complexity: unitRating.default(null),
+  languages: z.array(languageTagSchema).max(50).default([]),
+  isAllLanguages: z.boolean().default(false),
+  lifecycleOverride: lifecycleCategorySchema.nullable().default(null),
+  lifecycleOverrideReason: z.string().max(2000).default(''),
+  isFlagged: z.boolean().default(false),
+  notes: z.string().max(10_000).default(''),
+  /** Milliseconds spent on the feature in this edit session. */
+  timeSpentMs: z.number().int().min(0).default(0),
+});
+export type AnnotationFields = z.infer<typeof annotationFieldsSchema>;
+
+export const annotationRevisionSchema = z.object({
+  id: z.number().int(),
+  featureId: z.number().int(),
+  annotatorId: z.number().int(),
+  revision: z.number().int().min(1),
+  fields: annotationFieldsSchema,
+  /** Names of the fields that differ from the previous revision. */
+  changed: z.array(z.string()),
+  createdAt: isoTime,
+});
+export type AnnotationRevision = z.infer<typeof annotationRevisionSchema>;
+
+export const jobKindSchema = z.enum(['selfTest']);
+export type JobKind = z.infer<typeof jobKindSchema>;
+export const jobStateSchema = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']);
+export type JobState = z.infer<typeof jobStateSchema>;
+export const isJobFinished = (state: JobState): boolean =>
+  state === 'succeeded' || state === 'failed' || state === 'cancelled';
+
+export const jobSnapshotSchema = z.object({
+  id: z.string(),
+  kind: jobKindSchema,
+  label: z.string(),
+  state: jobStateSchema,
+  step: z.number().int().min(0),
+  total: z.number().int().min(0),
+  /** Estimated milliseconds left; null until two progress reports exist. */
+  etaMs: z.number().nullable(),
+  /** Latest scalar metrics (`gflopsPerSecond`, `loss`, …). */
+  metrics: z.record(z.string(), z.number()),
+  message: z.string(),
+  error: z.string().nullable(),
+  /** Job-specific result, validated by the job kind's own schema. */
+  result: z.unknown().nullable(),
+  params: z.unknown(),
+  createdAt: isoTime,
+  startedAt: isoTime.nullable(),
+  finishedAt: isoTime.nullable(),
+});
+export type JobSnapshot = z.infer<typeof jobSnapshotSchema>;
+
+export const selfTestParamsSchema = z.object({
+  /** Square matmul sizes n (n×n · n×n) to time. */
+  sizes: z.array(z.number().int().min(8).max(4096)).min(1).max(12).default([128, 256, 512]),
+  /** Timed repetitions per size after one warm-up. */
+  repeats: z.number().int().min(1).max(1000).default(5),
+  backendPreference: backendPreferenceSchema.optional(),
+});
+export type SelfTestParams = z.infer<typeof selfTestParamsSchema>;
+export const selfTestResultSchema = z.object({
+  backend: backendInfoSchema,
+  rows: z.array(z.object({ size: z.number().int(), medianMs: z.number(), gflopsPerSecond: z.number() })),
+});
+export type SelfTestResult = z.infer<typeof selfTestResultSchema>;
+
+export const modelSchema = z.object({
+  id: z.number().int(),
+  projectId: z.number().int(),
+  name: z.string(),
+  /** Architecture family (`gpt_neox`, `olmo`, `bloom`, `demo`). */
+  family: z.string(),
+  /** Hugging Face repo id or local folder. */
+  source: z.string(),
+  createdAt: isoTime,
+});
+export type Model = z.infer<typeof modelSchema>;
+
+export const checkpointSchema = z.object({
+  id: z.number().int(),
+  modelId: z.number().int(),
+  revision: z.string(),
+  step: z.number().int().nullable(),
+  tokensSeen: z.number().nullable(),
+  path: z.string().nullable(),
+});
+export type Checkpoint = z.infer<typeof checkpointSchema>;
+
+export const runStatusSchema = z.enum(['created', 'running', 'finished', 'failed', 'cancelled']);
+export const runSchema = z.object({
+  id: z.string(),
+  projectId: z.number().int(),
+  name: z.string(),
+  kind: z.string(),
+  status: runStatusSchema,
+  config: z.unknown(),
+  dir: z.string().nullable(),
+  createdAt: isoTime,
+});
+export type Run = z.infer<typeof runSchema>;
+
+export const featureSchema = z.object({
+  id: z.number().int(),
+  runId: z.string(),
+  index: z.number().int().min(0),
+  category: lifecycleCategorySchema.nullable(),
+  relIe: z.number().nullable(),
+  relDec: z.number().nullable(),
+  /** Signed IE per checkpoint, in checkpoint order. */
+  ie: z.array(z.number()).nullable(),
+});
+export type Feature = z.infer<typeof featureSchema>;
+
+export const metricPointSchema = z.object({ step: z.number().int(), name: z.string(), value: z.number() });
+export type MetricPoint = z.infer<typeof metricPointSchema>;

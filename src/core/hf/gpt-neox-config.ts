@@ -1,0 +1,70 @@
+import { z } from 'zod';
+
+/**
+ * The fields of a Hugging Face GPT-NeoX `config.json` the runtime uses (Pythia and the demo family).
+ * Unknown fields are kept by the parser but ignored.
+ */
+export const gptNeoxConfigFileSchema = z.looseObject({
+  model_type: z.literal('gpt_neox'),
+  architectures: z.array(z.string()).optional(),
+  vocab_size: z.number().int().positive(),
+  hidden_size: z.number().int().positive(),
+  num_hidden_layers: z.number().int().positive(),
+  num_attention_heads: z.number().int().positive(),
+  intermediate_size: z.number().int().positive(),
+  hidden_act: z.enum(['gelu', 'gelu_new', 'gelu_fast', 'gelu_pytorch_tanh', 'relu']).default('gelu'),
+  rotary_pct: z.number().min(0).max(1).default(0.25),
+  rotary_emb_base: z.number().positive().default(10000),
+  max_position_embeddings: z.number().int().positive().default(2048),
+  layer_norm_eps: z.number().positive().default(1e-5),
+  use_parallel_residual: z.boolean().default(true),
+  tie_word_embeddings: z.boolean().default(false),
+  attention_bias: z.boolean().default(true),
+  torch_dtype: z.string().optional(),
+  bos_token_id: z.number().int().optional(),
+  eos_token_id: z.number().int().optional(),
+});
+
+/** The runtime's view of a GPT-NeoX config, camelCase, with derived sizes. */
+export interface GptNeoxConfig {
+  vocabSize: number;
+  dModel: number;
+  nLayers: number;
+  nHeads: number;
+  headSize: number;
+  /** Dimensions of each head that get rotary embeddings: floor(headSize · rotary_pct). */
+  rotaryDims: number;
+  rotaryBase: number;
+  dMlp: number;
+  maxPositions: number;
+  layerNormEps: number;
+  hiddenAct: z.infer<typeof gptNeoxConfigFileSchema>['hidden_act'];
+  isParallelResidual: boolean;
+  isTiedEmbeddings: boolean;
+  torchDtype: string | null;
+}
+
+export function toGptNeoxConfig(file: z.infer<typeof gptNeoxConfigFileSchema>): GptNeoxConfig {
+  if (file.hidden_size % file.num_attention_heads !== 0) {
+    throw new Error(
+      `hidden_size ${file.hidden_size} is not divisible by num_attention_heads ${file.num_attention_heads}`,
+    );
+  }
+  const headSize = file.hidden_size / file.num_attention_heads;
+  return {
+    vocabSize: file.vocab_size,
+    dModel: file.hidden_size,
+    nLayers: file.num_hidden_layers,
+    nHeads: file.num_attention_heads,
+    headSize,
+    rotaryDims: Math.floor(headSize * file.rotary_pct),
+    rotaryBase: file.rotary_emb_base,
+    dMlp: file.intermediate_size,
+    maxPositions: file.max_position_embeddings,
+    layerNormEps: file.layer_norm_eps,
+    hiddenAct: file.hidden_act,
+    isParallelResidual: file.use_parallel_residual,
+    isTiedEmbeddings: file.tie_word_embeddings,
+    torchDtype: file.torch_dtype ?? null,
+  };
+}

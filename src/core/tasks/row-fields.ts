@@ -1,0 +1,96 @@
+/**
+ * What the three row parsers (BLiMP, CLAMS, MultiBLiMP) share: the row context, the outcome of one
+ * row, the malformed-row error, and field reading with messages that name the field.
+ */
+import { basename, dirname, extname } from 'node:path';
+import type { z } from 'zod';
+import { knownLanguageCode } from './language-codes';
+import type { MinimalPair } from './minimal-pair';
+
+/** Why a well-formed row produced no pair. `malformed` is used only when the caller asked to skip them. */
+export type SkipCode =
+  'malformed' | 'no-one-prefix' | 'marked-skip' | 'no-shared-prefix' | 'not-single-word' | 'prefix-mismatch';
+
+export type RowOutcome =
+  | { kind: 'pair'; pair: MinimalPair }
+  | { kind: 'skip'; code: Exclude<SkipCode, 'malformed'>; reason: string };
+
+export interface RowContext {
+  /** The path as the caller named it; copied into every pair. */
+  file: string;
+  /** 1-based physical line. */
+  line: number;
+  /** ISO 639-3 code forced by the caller, if any (it wins over the row and the file name). */
+  language?: string;
+}
+
+/** A row that cannot be read: invalid JSON, a missing field, a wrong type, an empty prefix, … */
+export class MalformedRowError extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'MalformedRowError';
+  }
+}
+
+/** Validates `row` with a row schema, turning the first issue into a message that names the field. */
+export function parseRow<S extends z.ZodType>(schema: S, row: Record<string, unknown>): z.infer<S> {
+  const result = schema.safeParse(row);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  if (issue === undefined) throw new MalformedRowError('invalid row');
+  const key = issue.path[0];
+  if (typeof key !== 'string') throw new MalformedRowError(issue.message);
+  const value = row[key];
+  if (value === undefined) throw new MalformedRowError(`missing field \`${key}\``);
+  if (issue.code === 'invalid_type' || issue.code === 'invalid_union') {
+    const expected = issue.code === 'invalid_type' ? issue.expected : 'another type';
+    throw new MalformedRowError(`field \`${key}\` must be ${expected}, got ${describeType(value)}`);
+  }
+  throw new MalformedRowError(`field \`${key}\`: ${issue.message}`);
+}
+
+function describeType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  return typeof value;
+}
+
+/** `"herself"` or `" herself"` → `" herself"`; an empty answer is malformed. */
+export function asContinuation(text: string, field: string): string {
+  const body = text.replace(/^\s+/, '').trimEnd();
+  if (body.length === 0) throw new MalformedRowError(`empty answer in \`${field}\``);
+  return ` ${body}`;
+}
+
+/** Trailing whitespace removed; an empty prefix is malformed. */
+export function asPrefix(text: string, field: string): string {
+  const prefix = text.trimEnd();
+  if (prefix.trim().length === 0) throw new MalformedRowError(`empty prefix in \`${field}\``);
+  return prefix;
+}
+
+export function assertDifferentAnswers(goodAnswer: string, badAnswer: string): void {
+  if (goodAnswer === badAnswer) {
+    throw new MalformedRowError(`identical answers: both are ${JSON.stringify(goodAnswer)}`);
+  }
+}
+
+/** `data/clams/en_simple_agrmt.jsonl` → `en_simple_agrmt`. */
+export function fileStem(file: string): string {
+  return basename(file, extname(file));
+}
+
+/**
+ * The language a file name implies: a leading `en_`/`fra-` code (CLAMS), the stem itself (`eng.tsv`,
+ * as the MultiBLiMP pipeline saves), or the parent folder (`eng/data.tsv`, as on the Hugging Face hub).
+ * Only codes of the known table count, so `obj_rel_across_anim` names no language.
+ */
+export function languageFromPath(file: string): string | undefined {
+  const stem = fileStem(file).toLowerCase();
+  const leading = /^([a-z]{2,3})(?:[_-]|$)/.exec(stem)?.[1];
+  for (const candidate of [leading, basename(dirname(file)).toLowerCase()]) {
+    const code = candidate === undefined ? undefined : knownLanguageCode(candidate);
+    if (code !== undefined) return code;
+  }
+  return undefined;
+}

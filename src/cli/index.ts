@@ -3,6 +3,9 @@ import { parseBackendPreference } from '../core/backend';
 import { appVersion } from '../main/workbench';
 import { backendChain } from '../core/backend';
 import { runInfo } from './info-command';
+import { runLmForward } from './lm-command';
+import { runModelsInspect, runModelsRevisions } from './models-command';
+import { runTaskAccuracy } from './task-command';
 import { runSelfTest } from './self-test-command';
 import { runServe } from './serve-command';
 
@@ -95,7 +98,112 @@ export function buildProgram(): Command {
       },
     );
 
+  const models = program
+    .command('models')
+    .description('inspect Hugging Face model folders and cached revisions');
+  models
+    .command('inspect')
+    .description('print what a model folder holds and check its weights against config.json')
+    .argument('<dir>', 'model folder (config.json, model.safetensors or an index, tokenizer.json)')
+    .option('--json', 'print JSON')
+    .action(async (dir: string, options: { json?: boolean }) => {
+      await runModelsInspect({ dir, isJson: options.json === true });
+    });
+  models
+    .command('revisions')
+    .description('list revisions of a repo in the Hugging Face cache, with tokens seen (Pythia steps)')
+    .requiredOption('--repo <org/name>', 'Hugging Face repo, e.g. EleutherAI/pythia-160m')
+    .option(
+      '--cache-dir <path>',
+      'Hugging Face hub cache (default: HF_HUB_CACHE, HF_HOME/hub, ~/.cache/huggingface/hub)',
+    )
+    .option('--json', 'print JSON')
+    .action(async (options: { repo: string; cacheDir?: string; json?: boolean }) => {
+      await runModelsRevisions({
+        repo: options.repo,
+        cacheDir: options.cacheDir,
+        isJson: options.json === true,
+      });
+    });
+
+  const lm = program.command('lm').description('run a language model checkpoint');
+  lm.command('forward')
+    .description('write logits [T,V] (and with --layer, the residual [T,d] after that block) to safetensors')
+    .requiredOption('--model <dir>', 'model folder (Hugging Face layout)')
+    .option('--ids <list>', 'comma-separated token ids', parseIds)
+    .option('--text <text>', 'text to encode with the model tokenizer')
+    .option(
+      '--layer <L>',
+      'also write `resid`: the output of block L, 0-based (HF hidden_states[L+1])',
+      parseCount,
+    )
+    .requiredOption('--out <file>', 'output .safetensors file')
+    .addOption(backendOption())
+    .action(
+      async (o: {
+        model: string;
+        ids?: number[];
+        text?: string;
+        layer?: number;
+        out: string;
+        backend?: string;
+      }) => {
+        await runLmForward({
+          ...o,
+          ids: o.ids,
+          text: o.text,
+          layer: o.layer,
+          backend: parseBackendPreference(o.backend),
+        });
+      },
+    );
+
+  const task = program.command('task').description('minimal-pair tasks (BLiMP, CLAMS, MultiBLiMP)');
+  task
+    .command('accuracy')
+    .description('accuracy of a model on a task file: the good answer must get the higher summed log-prob')
+    .requiredOption('--model <dir>', 'model folder (Hugging Face layout, with tokenizer.json)')
+    .requiredOption('--task <file>', 'task file (.jsonl or MultiBLiMP .tsv)')
+    .option('--limit <n>', 'use the first n pairs', parseCount)
+    .option('--single-token-only', 'skip (and count) pairs whose answers are not single tokens')
+    .option('--json', 'print {"n","accuracy","skipped"} as JSON')
+    .addOption(backendOption())
+    .action(
+      async (o: {
+        model: string;
+        task: string;
+        limit?: number;
+        singleTokenOnly?: boolean;
+        json?: boolean;
+        backend?: string;
+      }) => {
+        await runTaskAccuracy({
+          model: o.model,
+          task: o.task,
+          limit: o.limit,
+          isSingleTokenOnly: o.singleTokenOnly === true,
+          isJson: o.json === true,
+          backend: parseBackendPreference(o.backend),
+        });
+      },
+    );
+
   return program;
+}
+
+function parseIds(value: string): number[] {
+  const ids = value.split(',').map((s) => Number(s.trim()));
+  if (ids.length === 0 || ids.some((n) => !Number.isInteger(n) || n < 0)) {
+    throw new InvalidArgumentError(`"${value}" must be comma-separated non-negative integers.`);
+  }
+  return ids;
+}
+
+function parseCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0)
+    throw new InvalidArgumentError(`"${value}" is not a non-negative integer.`);
+  return n;
 }
 
 export async function main(argv: string[]): Promise<void> {

@@ -1,7 +1,7 @@
 import type { GptNeoxConfig } from '../hf/gpt-neox-config';
 import type { HostTensor } from '../hf/host-tensor';
 import { SeededRandom } from '../random';
-import { gptNeoxTensorShapes } from './weight-names';
+import { gptNeoxWeightNames } from '../hf/model-folder';
 
 /**
  * Fresh GPT-NeoX weights as Hugging Face initialises them: Linear and embedding weights from
@@ -14,7 +14,7 @@ export function initGptNeoxWeights(
 ): Map<string, HostTensor> {
   const random = new SeededRandom(seed);
   const weights = new Map<string, HostTensor>();
-  for (const { name, shape } of gptNeoxTensorShapes(config)) {
+  for (const { name, shape } of gptNeoxWeightNames(config)) {
     const n = shape.reduce((a, b) => a * b, 1);
     const data = new Float32Array(n);
     if (name.endsWith('layernorm.weight') || name.endsWith('layer_norm.weight')) data.fill(1);

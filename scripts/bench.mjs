@@ -1,0 +1,19 @@
+#!/usr/bin/env node
+// `npm run bench -- <name>`: runs one benchmark (they print numbers and ratios; never pass/fail).
+//   lm      GPT-NeoX forward / forward+backward tokens/s vs PyTorch CPU (test/bench/lm-bench.ts)
+//   matmul  matmul GFLOP/s on every backend that loads (ctt self-test --all-backends)
+import { spawnSync } from 'node:child_process';
+
+const benches = {
+  lm: ['--import', 'tsx', 'test/bench/lm-bench.ts'],
+  matmul: ['bin/ctt.mjs', 'self-test', '--all-backends'],
+};
+const name = process.argv[2] ?? 'matmul';
+const args = benches[name];
+if (!args) {
+  console.error(`Unknown benchmark "${name}": use one of ${Object.keys(benches).join(', ')}.`);
+  process.exit(2);
+}
+process.exit(
+  spawnSync(process.execPath, [...args, ...process.argv.slice(3)], { stdio: 'inherit' }).status ?? 1,
+);

@@ -1,0 +1,83 @@
+import { relative } from 'node:path';
+import {
+  checkWeightsAgainstConfig,
+  defaultHfCacheDir,
+  listCachedRevisions,
+  pythiaTokensSeen,
+  readModelFolder,
+} from '../core/hf/model-folder';
+
+/** `ctt models inspect DIR`: what a model folder holds, after checking its headers against config.json. */
+export async function runModelsInspect(options: { dir: string; isJson: boolean }): Promise<void> {
+  const folder = await readModelFolder(options.dir);
+  const { config } = folder;
+  const summary = {
+    dir: folder.dir,
+    architecture: folder.architecture,
+    layers: config.nLayers,
+    dModel: config.dModel,
+    heads: config.nHeads,
+    headSize: config.headSize,
+    dMlp: config.dMlp,
+    vocabSize: config.vocabSize,
+    storedDtype: folder.dtype,
+    torchDtype: config.torchDtype,
+    parameterCount: folder.parameterCount,
+    rotaryDims: config.rotaryDims,
+    isParallelResidual: config.isParallelResidual,
+    isTiedEmbeddings: config.isTiedEmbeddings,
+    hasTokenizer: folder.tokenizerPath !== null,
+    weightFiles: folder.weightFiles.map((file) => relative(folder.dir, file)),
+    tensorCount: folder.tensorInfo.size,
+  };
+  // Print what was read even when the weights then disagree with config.json.
+  if (options.isJson) {
+    checkWeightsAgainstConfig(folder);
+    console.log(JSON.stringify(summary, null, 2));
+    return;
+  }
+  console.log(`Model folder    ${summary.dir}`);
+  console.log(`Architecture    ${summary.architecture}`);
+  console.log(`Layers          ${summary.layers}`);
+  console.log(`d_model         ${summary.dModel}`);
+  console.log(`Heads           ${summary.heads} × ${summary.headSize}`);
+  console.log(`d_mlp           ${summary.dMlp}`);
+  console.log(`Vocab size      ${summary.vocabSize}`);
+  console.log(
+    `Stored dtype    ${summary.storedDtype}${summary.torchDtype ? ` (torch_dtype ${summary.torchDtype})` : ''}`,
+  );
+  console.log(`Parameters      ${summary.parameterCount.toLocaleString('en-US')}`);
+  console.log(`Rotary dims     ${summary.rotaryDims} of ${summary.headSize} per head`);
+  console.log(`Parallel resid. ${summary.isParallelResidual ? 'yes' : 'no'}`);
+  console.log(`Tied embeddings ${summary.isTiedEmbeddings ? 'yes' : 'no'}`);
+  console.log(`Tokenizer       ${summary.hasTokenizer ? 'tokenizer.json' : 'missing'}`);
+  console.log(`Weight files    ${summary.weightFiles.join(', ')} (${summary.tensorCount} tensors)`);
+  checkWeightsAgainstConfig(folder);
+  console.log('Weights         match config.json');
+}
+
+/** `ctt models revisions --repo R`: revisions of R in the Hugging Face cache, with Pythia tokens seen. */
+export async function runModelsRevisions(options: {
+  repo: string;
+  cacheDir: string | undefined;
+  isJson: boolean;
+}): Promise<void> {
+  const cacheDir = options.cacheDir ?? defaultHfCacheDir();
+  const revisions = (await listCachedRevisions({ cacheDir, repo: options.repo })).map((r) => ({
+    ...r,
+    tokensSeen: pythiaTokensSeen(r.revision),
+  }));
+  if (options.isJson) {
+    console.log(JSON.stringify({ repo: options.repo, cacheDir, revisions }, null, 2));
+    return;
+  }
+  if (revisions.length === 0) {
+    throw new Error(`no cached revisions of ${options.repo} in ${cacheDir}`);
+  }
+  const width = Math.max(8, ...revisions.map((r) => r.revision.length));
+  console.log(`${'revision'.padEnd(width)}  ${'commit'.padEnd(12)}  tokens seen`);
+  for (const r of revisions) {
+    const tokens = r.tokensSeen === null ? '-' : r.tokensSeen.toLocaleString('en-US');
+    console.log(`${r.revision.padEnd(width)}  ${r.sha.slice(0, 12).padEnd(12)}  ${tokens}`);
+  }
+}

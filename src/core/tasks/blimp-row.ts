@@ -11,12 +11,14 @@
  * - The answer words carry no leading space in the file; we add one (see minimal-pair.ts).
  */
 import { z } from 'zod';
+import { toIso639_3 } from './language-codes';
 import type { MinimalPair } from './minimal-pair';
 import {
   asContinuation,
   asPrefix,
   assertDifferentAnswers,
   fileStem,
+  languageFromPath,
   MalformedRowError,
   parseRow,
   type RowContext,
@@ -33,6 +35,9 @@ const blimpRowSchema = z.looseObject({
   one_prefix_word_bad: z.string().optional(),
   one_prefix_method: z.boolean().nullish(),
   UID: z.string().nullish(),
+  /** Not in the original BLiMP files; generated tasks (the demo family, other languages) carry it. */
+  language: z.string().nullish(),
+  lang: z.string().nullish(),
   // `pairID` in the release files (a string), `pair_id` on the Hugging Face hub (an integer).
   pairID: z.union([z.string(), z.number()]).nullish(),
   pair_id: z.union([z.string(), z.number()]).nullish(),
@@ -71,7 +76,12 @@ export function parseBlimpRow(row: Record<string, unknown>, ctx: RowContext): Ro
     id: r.UID != null && pairId != null ? `${r.UID}:${pairId}` : `${taskName}:${ctx.line}`,
     taskName,
     source: 'blimp',
-    language: ctx.language ?? 'eng',
+    // The caller's language, else the row's, else the file name's, else English (BLiMP itself).
+    language:
+      ctx.language ??
+      ((r.language ?? r.lang) ? toIso639_3((r.language ?? r.lang)!) : undefined) ??
+      languageFromPath(ctx.file) ??
+      'eng',
     prefix,
     goodAnswer,
     badAnswer,

@@ -108,6 +108,14 @@ describe('importTaskFile: the real sample files', () => {
     });
   });
 
+  it("takes a BLiMP row's own language field (generated tasks), unless the caller names one", async () => {
+    const file = writeFixture('agreement.jsonl', [blimpRow({ language: 'fra' }), blimpRow({ pairID: '2' })]);
+    const { pairs } = await importTaskFile(file);
+    expect(pairs.map((p) => p.language)).toEqual(['fra', 'eng']);
+    const forced = await importTaskFile(file, { language: 'deu' });
+    expect(forced.pairs.map((p) => p.language)).toEqual(['deu', 'deu']);
+  });
+
   it('keeps multi-word BLiMP answers whole (" grocery store" / " grocery stores")', async () => {
     const { pairs } = await importTaskFile(join(dataDir, 'blimp/determiner_noun_agreement_1.jsonl'), {
       limit: 2,

@@ -22,12 +22,15 @@ describe('demo random', () => {
   it('keeps next() in [0, 1) and int(n) in [0, n) with roughly uniform counts', () => {
     const rng = createRng(7);
     const counts = new Array<number>(10).fill(0);
+    let outside = 0;
     for (let i = 0; i < 50_000; i++) {
       const x = rng.next();
-      expect(x >= 0 && x < 1).toBe(true);
+      if (!(x >= 0 && x < 1)) outside++;
       const k = rng.int(10);
       counts[k] = counts[k]! + 1;
     }
+    expect(outside).toBe(0);
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(50_000);
     for (const c of counts) expect(Math.abs(c - 5000)).toBeLessThan(300);
   });
 

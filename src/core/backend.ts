@@ -47,9 +47,9 @@ async function tryBackend(name: BackendName): Promise<Attempt> {
     if (!isSet) return { backend: name, ok: false, reason: `tfjs could not initialise the ${name} backend` };
     await tf.ready();
     // A one-element op proves the kernels run, not only that the module loaded.
-    const probe = tf.add(tf.scalar(1), tf.scalar(2));
+    const probe = tf.tidy(() => tf.add(tf.scalar(1), tf.scalar(2)));
     const value = (await probe.data())[0];
-    tf.dispose(probe);
+    probe.dispose();
     if (value !== 3) return { backend: name, ok: false, reason: `${name} computed 1+2=${value}` };
     return { backend: name, ok: true, reason: 'loaded and ran a test op' };
   } catch (error) {

@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // `npm run bench -- <name>`: runs one benchmark (they print numbers and ratios; never pass/fail).
 //   lm      GPT-NeoX forward / forward+backward tokens/s vs PyTorch CPU (test/bench/lm-bench.ts)
+//   lm-memory  peak RSS of a Pythia-1B-shaped model: load and one short forward
 //   matmul  matmul GFLOP/s on every backend that loads (ctt self-test --all-backends)
 import { spawnSync } from 'node:child_process';
 
 const benches = {
   lm: ['--import', 'tsx', 'test/bench/lm-bench.ts'],
+  'lm-memory': ['--max-old-space-size=8192', '--import', 'tsx', 'test/bench/lm-memory.ts'],
   matmul: ['bin/ctt.mjs', 'self-test', '--all-backends'],
 };
 const name = process.argv[2] ?? 'matmul';

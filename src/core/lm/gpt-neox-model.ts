@@ -41,6 +41,27 @@ export interface ForwardOptions {
   shouldSkipLogits?: boolean;
 }
 
+export interface BuildOptions {
+  /** Make every weight a tf.variable (training). */
+  isTrainable?: boolean;
+}
+
+/** Per-block tensor names, after the `gpt_neox.layers.<i>.` prefix. */
+const layerWeightNames = [
+  'input_layernorm.weight',
+  'input_layernorm.bias',
+  'post_attention_layernorm.weight',
+  'post_attention_layernorm.bias',
+  'attention.query_key_value.weight',
+  'attention.query_key_value.bias',
+  'attention.dense.weight',
+  'attention.dense.bias',
+  'mlp.dense_h_to_4h.weight',
+  'mlp.dense_h_to_4h.bias',
+  'mlp.dense_4h_to_h.weight',
+  'mlp.dense_4h_to_h.bias',
+] as const;
+
 export interface ForwardResult {
   logits_BTV: tf.Tensor3D | null;
   residuals: Map<number, tf.Tensor3D>;
@@ -69,44 +90,78 @@ export class GptNeoxModel {
   static fromHostTensors(
     config: GptNeoxConfig,
     weights: ReadonlyMap<string, HostTensor>,
-    options: { isTrainable?: boolean } = {},
+    options: BuildOptions = {},
   ): GptNeoxModel {
+    const builder = GptNeoxModel.build(config, options);
+    let step = builder.next();
+    while (!step.done) step = builder.next(weights);
+    return step.value;
+  }
+
+  /**
+   * Builds the model one group of weights at a time (embedding, each block, head), asking `load` for
+   * each group, so host copies of only one group exist at once: peak memory ≈ the model plus one block.
+   */
+  static async load(
+    config: GptNeoxConfig,
+    load: (names: readonly string[]) => Promise<ReadonlyMap<string, HostTensor>>,
+    options: BuildOptions = {},
+  ): Promise<GptNeoxModel> {
+    const builder = GptNeoxModel.build(config, options);
+    let step = builder.next();
+    while (!step.done) {
+      let group: ReadonlyMap<string, HostTensor>;
+      try {
+        group = await load(step.value);
+      } catch (error) {
+        builder.throw(error); // lets the builder dispose what it made, then rethrows
+        throw error;
+      }
+      step = builder.next(group);
+    }
+    return step.value;
+  }
+
+  /** Yields the names of each weight group it needs and receives them; disposes everything on error. */
+  private static *build(
+    config: GptNeoxConfig,
+    options: BuildOptions,
+  ): Generator<string[], GptNeoxModel, ReadonlyMap<string, HostTensor>> {
     const { dModel: d, dMlp: m, vocabSize: v } = config;
     const created: tf.Tensor[] = [];
+    let group: ReadonlyMap<string, HostTensor> = new Map();
     const own = <T extends tf.Tensor>(t: T): T => {
-      if (!options.isTrainable) return t;
-      const variable = tf.variable(t, true) as unknown as T;
-      t.dispose();
-      return variable;
+      const owned = options.isTrainable ? (tf.variable(t, true) as unknown as T) : t;
+      if (owned !== t) t.dispose();
+      created.push(owned);
+      return owned;
     };
-    const get = (name: string, shape: number[]): HostTensor => {
-      const t = weights.get(name);
+    const get = (name: string, shape: number[]): Float32Array => {
+      const t = group.get(name);
       if (!t) throw new Error(`missing weight ${name}`);
       if (t.shape.join(',') !== shape.join(',')) {
         throw new Error(`weight ${name} has shape [${t.shape.join(',')}], expected [${shape.join(',')}]`);
       }
       if (!(t.data instanceof Float32Array)) throw new Error(`weight ${name} is not floating point`);
-      return t;
+      return t.data;
     };
-    const vec = (name: string, n: number): tf.Tensor1D => {
-      const t = own(tf.tensor1d(get(name, [n]).data as Float32Array));
-      created.push(t);
-      return t;
-    };
+    const vec = (name: string, n: number): tf.Tensor1D => own(tf.tensor1d(get(name, [n])));
     /** A Linear weight [out, in] as a [in, out] tensor. */
     const linearT = (name: string, out: number, inn: number): tf.Tensor2D => {
-      const raw = tf.tensor2d(get(name, [out, inn]).data as Float32Array, [out, inn]);
+      const raw = tf.tensor2d(get(name, [out, inn]), [out, inn]);
       const t = own(tf.transpose(raw));
       raw.dispose();
-      created.push(t);
       return t;
     };
     try {
-      const embed = own(tf.tensor2d(get('gpt_neox.embed_in.weight', [v, d]).data as Float32Array, [v, d]));
-      created.push(embed);
+      const unembedName = config.isTiedEmbeddings ? 'gpt_neox.embed_in.weight' : 'embed_out.weight';
+      group = yield ['gpt_neox.embed_in.weight', unembedName];
+      const embed = own(tf.tensor2d(get('gpt_neox.embed_in.weight', [v, d]), [v, d]));
+      const unembed = linearT(unembedName, v, d);
       const layers: LayerWeights[] = [];
       for (let i = 0; i < config.nLayers; i++) {
         const p = `gpt_neox.layers.${i}.`;
+        group = yield layerWeightNames.map((n) => p + n);
         layers.push({
           ln1W: vec(`${p}input_layernorm.weight`, d),
           ln1B: vec(`${p}input_layernorm.bias`, d),
@@ -122,16 +177,10 @@ export class GptNeoxModel {
           downB_D: vec(`${p}mlp.dense_4h_to_h.bias`, d),
         });
       }
-      const unembedName = config.isTiedEmbeddings ? 'gpt_neox.embed_in.weight' : 'embed_out.weight';
-      const unembed = linearT(unembedName, v, d);
-      return new GptNeoxModel(
-        config,
-        embed,
-        layers,
-        vec('gpt_neox.final_layer_norm.weight', d),
-        vec('gpt_neox.final_layer_norm.bias', d),
-        unembed,
-      );
+      group = yield ['gpt_neox.final_layer_norm.weight', 'gpt_neox.final_layer_norm.bias'];
+      const finalW = vec('gpt_neox.final_layer_norm.weight', d);
+      const finalB = vec('gpt_neox.final_layer_norm.bias', d);
+      return new GptNeoxModel(config, embed, layers, finalW, finalB, unembed);
     } catch (error) {
       tf.dispose(created);
       throw error;

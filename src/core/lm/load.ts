@@ -15,7 +15,7 @@ export interface LoadedLanguageModel {
 
 /**
  * Reads a Hugging Face model folder, checks every weight against config.json, and builds the model
- * (weights upcast to float32). The caller owns `model` and must dispose it.
+ * block by block (weights upcast to float32). The caller owns `model` and must dispose it.
  */
 export async function loadLanguageModel(
   dir: string,
@@ -25,8 +25,7 @@ export async function loadLanguageModel(
   checkWeightsAgainstConfig(folder);
   const tokenizer =
     folder.tokenizerPath !== null || options.isTokenizerRequired ? await loadTokenizer(dir) : null;
-  const weights = await loadWeights(folder);
-  const model = GptNeoxModel.fromHostTensors(folder.config, weights);
-  weights.clear(); // host copies can go as soon as tfjs holds the weights
+  // One group of weights at a time: host copies of a single block exist at once.
+  const model = await GptNeoxModel.load(folder.config, (names) => loadWeights(folder, { names }));
   return { folder, model, tokenizer };
 }

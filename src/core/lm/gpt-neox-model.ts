@@ -46,6 +46,31 @@ export interface BuildOptions {
   isTrainable?: boolean;
 }
 
+/**
+ * tfjs-wasm holds at most 4 GiB, and XNNPACK packs a second copy of every weight matrix it multiplies.
+ * Past this size its matmuls fail with "XNN status 6" and return garbage instead of throwing, so such
+ * models are refused up front (measured: Pythia-160M runs forward, Pythia-1B does not).
+ */
+export const wasmWeightBudgetBytes = 1.5 * 2 ** 30;
+
+export function gptNeoxParameterCount(c: GptNeoxConfig): number {
+  const perLayer = 4 * c.dModel + 3 * c.dModel * c.dModel + 3 * c.dModel + c.dModel * c.dModel + c.dModel;
+  const mlp = 2 * c.dModel * c.dMlp + c.dMlp + c.dModel;
+  const embeddings = (c.isTiedEmbeddings ? 1 : 2) * c.vocabSize * c.dModel;
+  return embeddings + c.nLayers * (perLayer + mlp) + 2 * c.dModel;
+}
+
+function assertFitsBackend(config: GptNeoxConfig): void {
+  const bytes = gptNeoxParameterCount(config) * 4;
+  if (tf.getBackend() === 'wasm' && bytes > wasmWeightBudgetBytes) {
+    throw new Error(
+      `the model has ${(bytes / 2 ** 30).toFixed(2)} GiB of float32 weights, more than the wasm backend can run ` +
+        `(${(wasmWeightBudgetBytes / 2 ** 30).toFixed(1)} GiB: a 4 GiB heap holding the weights twice); ` +
+        'use the tensorflow backend (@tensorflow/tfjs-node) or the cpu backend',
+    );
+  }
+}
+
 /** Per-block tensor names, after the `gpt_neox.layers.<i>.` prefix. */
 const layerWeightNames = [
   'input_layernorm.weight',
@@ -127,6 +152,7 @@ export class GptNeoxModel {
     config: GptNeoxConfig,
     options: BuildOptions,
   ): Generator<string[], GptNeoxModel, ReadonlyMap<string, HostTensor>> {
+    assertFitsBackend(config);
     const { dModel: d, dMlp: m, vocabSize: v } = config;
     const created: tf.Tensor[] = [];
     let group: ReadonlyMap<string, HostTensor> = new Map();

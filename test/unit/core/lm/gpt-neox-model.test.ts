@@ -116,3 +116,27 @@ describe('GptNeoxModel', () => {
     tied.dispose();
   });
 });
+
+describe('GptNeoxModel on wasm', () => {
+  it('counts parameters as Hugging Face does and refuses models too large for the wasm heap', async () => {
+    const { gptNeoxParameterCount } = await import('../../../../src/core/lm/gpt-neox-model');
+    const weights = randomGptNeoxWeights(tinyConfig());
+    const total = [...weights.values()].reduce((n, t) => n + t.data.length, 0);
+    expect(gptNeoxParameterCount(tinyConfig())).toBe(total);
+    const pythia1b = tinyConfig({
+      vocabSize: 50304,
+      dModel: 2048,
+      nLayers: 16,
+      nHeads: 8,
+      headSize: 256,
+      dMlp: 8192,
+    });
+    expect(gptNeoxParameterCount(pythia1b)).toBe(1_011_781_632);
+    await selectBackend('wasm');
+    const before = tf.memory().numTensors;
+    await expect(
+      GptNeoxModel.load(pythia1b, () => Promise.reject(new Error('must not load'))),
+    ).rejects.toThrow(/3\.77 GiB of float32 weights, more than the wasm backend can run/);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});

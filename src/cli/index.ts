@@ -5,6 +5,7 @@ import { backendChain } from '../core/backend';
 import { runInfo } from './info-command';
 import { runLmForward } from './lm-command';
 import { runModelsInspect, runModelsRevisions } from './models-command';
+import { runModelsAdd, runModelsList, runModelsValidate } from './models-store-command';
 import { runTaskAccuracy } from './task-command';
 import { runSelfTest } from './self-test-command';
 import { runServe } from './serve-command';
@@ -100,7 +101,7 @@ export function buildProgram(): Command {
 
   const models = program
     .command('models')
-    .description('inspect Hugging Face model folders and cached revisions');
+    .description('model families and their checkpoints; inspect model folders and cached revisions');
   models
     .command('inspect')
     .description('print what a model folder holds and check its weights against config.json')
@@ -123,6 +124,68 @@ export function buildProgram(): Command {
         repo: options.repo,
         cacheDir: options.cacheDir,
         isJson: options.json === true,
+      });
+    });
+
+  models
+    .command('add')
+    .description('add a model family: one checkpoint per model folder, or per cached Hugging Face revision')
+    .requiredOption('--name <name>', 'name of the family, e.g. pythia-160m')
+    .option('--folder <dir>', 'a model folder, or a folder of model folders (step1000/, step2000/, …)')
+    .option('--hf-repo <org/name>', 'a repo in the Hugging Face cache, e.g. EleutherAI/pythia-160m')
+    .option(
+      '--cache-dir <path>',
+      'Hugging Face hub cache (default: HF_HUB_CACHE, HF_HOME/hub, ~/.cache/huggingface/hub)',
+    )
+    .option(
+      '--tokens-per-step <n>',
+      'training tokens per step, for stepN revisions (Pythia needs none)',
+      parsePositive,
+    )
+    .addOption(dataDirOption())
+    .option('--json', 'print JSON')
+    .action(
+      async (o: {
+        name: string;
+        folder?: string;
+        hfRepo?: string;
+        cacheDir?: string;
+        tokensPerStep?: number;
+        dataDir?: string;
+        json?: boolean;
+      }) => {
+        await runModelsAdd({
+          name: o.name,
+          folder: o.folder,
+          hfRepo: o.hfRepo,
+          cacheDir: o.cacheDir,
+          tokensPerStep: o.tokensPerStep,
+          dataDir: o.dataDir,
+          isJson: o.json === true,
+        });
+      },
+    );
+  models
+    .command('list')
+    .description('list model families with their checkpoints, ordered by tokens seen')
+    .addOption(dataDirOption())
+    .option('--json', 'print JSON')
+    .action(async (o: { dataDir?: string; json?: boolean }) => {
+      await runModelsList({ dataDir: o.dataDir, isJson: o.json === true });
+    });
+  models
+    .command('validate')
+    .description('check that each checkpoint of a family is complete (exit code 1 when one is not)')
+    .requiredOption('--model <name>', 'name of the family')
+    .option('--revision <rev>', 'only this revision')
+    .addOption(dataDirOption())
+    .option('--json', 'print JSON')
+    .action(async (o: { model: string; revision?: string; dataDir?: string; json?: boolean }) => {
+      await runModelsValidate({
+        model: o.model,
+        revision: o.revision,
+        dataDir: o.dataDir,
+        isJson: o.json === true,
       });
     });
 
@@ -197,6 +260,12 @@ function parseIds(value: string): number[] {
     throw new InvalidArgumentError(`"${value}" must be comma-separated non-negative integers.`);
   }
   return ids;
+}
+
+function parsePositive(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`"${value}" is not a positive number.`);
+  return n;
 }
 
 function parseCount(value: string): number {

@@ -8,6 +8,7 @@ import {
   type JobKind,
   type SelfTestResult,
 } from '../shared/domain';
+import { runTaskAccuracy } from './task-accuracy';
 
 export interface ComputeContext {
   signal: AbortSignal;
@@ -39,4 +40,5 @@ async function selfTest(rawParams: unknown, context: ComputeContext): Promise<Se
 /** Every job kind the compute worker runs. Adding a kind to `jobKindSchema` without one fails to compile. */
 export const computeJobs: Record<JobKind, ComputeJob> = {
   selfTest,
+  taskAccuracy: runTaskAccuracy,
 };

@@ -42,8 +42,11 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
   return resolve(env.CTT_DATA_DIR ?? join(homedir(), '.crosscoder-workbench'));
 }
 
+/** The SQLite file of a data folder (serve mode, Electron and the CLI share it). */
+export const databasePath = (dataDir: string): string => join(dataDir, 'workbench.sqlite');
+
 export function createWorkbench(options: WorkbenchOptions): Workbench {
-  const store = createStore(join(options.dataDir, 'workbench.sqlite'));
+  const store = createStore(databasePath(options.dataDir));
   const bus = new EventBus();
   const preference = (): BackendPreference =>
     options.backendOverride ?? store.settings.get().backendPreference;

@@ -6,6 +6,7 @@ import { StatusBar } from './components/StatusBar';
 import { useAsync } from './hooks/use-async';
 import { useJobs } from './hooks/use-jobs';
 import { JobsPage } from './pages/JobsPage';
+import { ModelsPage } from './pages/ModelsPage';
 import { isPageId, pages, type PageId } from './pages/pages';
 import { SettingsPage } from './pages/SettingsPage';
 import { WorkflowPage } from './pages/WorkflowPage';
@@ -95,6 +96,8 @@ export function App() {
         {info.error && <p className="error">Cannot reach the workbench: {info.error}</p>}
         {page === 'jobs' ? (
           <JobsPage jobs={jobs} onError={reportError} />
+        ) : page === 'models' ? (
+          <ModelsPage jobs={jobs} onOpenJobs={() => go('jobs')} />
         ) : page === 'settings' ? (
           <SettingsPage info={info.data} settings={settings} onSettings={onSettings} onError={reportError} />
         ) : (

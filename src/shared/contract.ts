@@ -5,12 +5,18 @@ import {
   annotatorCreateSchema,
   annotatorSchema,
   appInfoSchema,
+  checkpointAddSchema,
+  checkpointSchema,
+  checkpointValidationSchema,
   jobSnapshotSchema,
+  modelAddSchema,
+  modelWithCheckpointsSchema,
   projectCreateSchema,
   projectSchema,
   selfTestParamsSchema,
   settingsPatchSchema,
   settingsSchema,
+  taskAccuracyStartSchema,
 } from './domain';
 
 /**
@@ -49,6 +55,22 @@ export const requests = {
     input: z.object({ featureId: id, annotatorId: id.optional() }),
     output: z.array(annotationRevisionSchema),
   },
+
+  /** Model families of the default project, each with its checkpoints ordered by tokens seen. */
+  'models:list': { input: z.object({}), output: z.array(modelWithCheckpointsSchema) },
+  /** Adds a family from a local folder or the Hugging Face cache, with every checkpoint found there. */
+  'models:add': { input: modelAddSchema, output: modelWithCheckpointsSchema },
+  /** Adds (or re-points) one revision of a family at a local model folder. */
+  'models:addCheckpoint': { input: checkpointAddSchema, output: checkpointSchema },
+  /** Forgets a family and its checkpoints (files on disk stay). */
+  'models:remove': { input: z.object({ modelId: id }), output: z.object({ modelId: id }) },
+  /** Reads a checkpoint's config.json, safetensors headers and tokenizer; problems are reported, not thrown. */
+  'checkpoints:validate': {
+    input: z.object({ checkpointId: id }),
+    output: checkpointValidationSchema,
+  },
+  /** Starts a `taskAccuracy` job over every checkpoint of a family that has a folder. */
+  'tasks:startAccuracy': { input: taskAccuracyStartSchema, output: z.object({ jobId: z.string() }) },
 
   'jobs:list': { input: z.object({}), output: z.array(jobSnapshotSchema) },
   'jobs:get': { input: z.object({ jobId: z.string().min(1) }), output: jobSnapshotSchema },

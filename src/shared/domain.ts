@@ -107,7 +107,7 @@ export const annotationRevisionSchema = z.object({
 });
 export type AnnotationRevision = z.infer<typeof annotationRevisionSchema>;
 
-export const jobKindSchema = z.enum(['selfTest']);
+export const jobKindSchema = z.enum(['selfTest', 'taskAccuracy']);
 export type JobKind = z.infer<typeof jobKindSchema>;
 export const jobStateSchema = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']);
 export type JobState = z.infer<typeof jobStateSchema>;
@@ -150,14 +150,22 @@ export const selfTestResultSchema = z.object({
 });
 export type SelfTestResult = z.infer<typeof selfTestResultSchema>;
 
+export const modelSourceKindSchema = z.enum(['folder', 'hfCache']);
+export type ModelSourceKind = z.infer<typeof modelSourceKindSchema>;
+
 export const modelSchema = z.object({
   id: z.number().int(),
   projectId: z.number().int(),
   name: z.string(),
   /** Architecture family (`gpt_neox`, `olmo`, `bloom`, `demo`). */
   family: z.string(),
-  /** Hugging Face repo id or local folder. */
+  /** Hugging Face repo id (`hfCache`) or local folder (`folder`). */
   source: z.string(),
+  sourceKind: modelSourceKindSchema,
+  /** The Hugging Face hub cache the revisions were found in (`hfCache` only). */
+  cacheDir: z.string().nullable(),
+  /** Training tokens per optimizer step, for `stepN` revisions; null: Pythia's rule or unknown. */
+  tokensPerStep: z.number().nullable(),
   createdAt: isoTime,
 });
 export type Model = z.infer<typeof modelSchema>;
@@ -171,6 +179,138 @@ export const checkpointSchema = z.object({
   path: z.string().nullable(),
 });
 export type Checkpoint = z.infer<typeof checkpointSchema>;
+
+/** A file system path as typed in the UI; the services check that it is absolute and exists. */
+const pathInput = z.string().trim().min(1, 'must not be empty').max(4096, 'at most 4096 characters');
+/** Architectures the LM runtime can load. */
+export const modelFamilySchema = z.enum(['gpt_neox']);
+
+/** Where a model family's checkpoints come from. */
+export const modelSourceSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('folder'),
+    /** A model folder (one checkpoint), or a folder whose subfolders are model folders (one each). */
+    path: pathInput,
+  }),
+  z.object({
+    kind: z.literal('hfCache'),
+    /** Hugging Face repo id, e.g. `EleutherAI/pythia-160m`; one checkpoint per cached revision. */
+    repo: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9][\w.-]*\/[A-Za-z0-9][\w.-]*$/, 'must look like org/name')
+      .refine((r) => !r.includes('..'), 'must not contain ".."'),
+    /** Hub cache folder; default HF_HUB_CACHE, HF_HOME/hub, ~/.cache/huggingface/hub. */
+    cacheDir: pathInput.optional(),
+  }),
+]);
+export type ModelSource = z.infer<typeof modelSourceSchema>;
+
+export const modelAddSchema = z.object({
+  name,
+  family: modelFamilySchema.default('gpt_neox'),
+  source: modelSourceSchema,
+  /** Training tokens per step, so that `stepN` revisions get tokens seen (Pythia needs none). */
+  tokensPerStep: z.number().positive().max(1e12).optional(),
+});
+export type ModelAddInput = z.infer<typeof modelAddSchema>;
+
+export const checkpointAddSchema = z.object({
+  modelId: z.number().int().positive(),
+  /** Revision name within the family (`step1000`); `stepN` gives the step. */
+  revision: z.string().trim().min(1, 'must not be empty').max(200),
+  /** Absolute path of a model folder. */
+  path: pathInput,
+});
+
+/** A model family with its checkpoints, ordered by tokens seen (unknown last). */
+export const modelWithCheckpointsSchema = modelSchema.extend({ checkpoints: z.array(checkpointSchema) });
+export type ModelWithCheckpoints = z.infer<typeof modelWithCheckpointsSchema>;
+
+/** Whether a checkpoint's folder is complete enough for long jobs; problems are sentences naming files. */
+export const checkpointValidationSchema = z.object({
+  checkpointId: z.number().int(),
+  isComplete: z.boolean(),
+  problems: z.array(z.string()),
+  /** What config.json and the safetensors headers say; null when they could not be read. */
+  architecture: z.string().nullable(),
+  layers: z.number().int().nullable(),
+  dModel: z.number().int().nullable(),
+  vocabSize: z.number().int().nullable(),
+  dtype: z.string().nullable(),
+  parameterCount: z.number().int().nullable(),
+  hasTokenizer: z.boolean(),
+});
+export type CheckpointValidation = z.infer<typeof checkpointValidationSchema>;
+
+// ---------- Task accuracy per checkpoint (minimal pairs) ----------
+
+export const answerTokenPolicySchema = z.enum(['multiToken', 'singleTokenOnly']);
+
+export const taskAccuracyParamsSchema = z.object({
+  /** Checkpoints to score, in the order the result lists them. */
+  checkpoints: z
+    .array(
+      z.object({
+        checkpointId: z.number().int(),
+        path: z.string().min(1),
+        revision: z.string(),
+        tokensSeen: z.number().nullable(),
+      }),
+    )
+    .min(1, 'at least one checkpoint'),
+  /** Absolute path of a task file (BLiMP / CLAMS JSONL, MultiBLiMP TSV or JSONL). */
+  taskFile: z.string().min(1),
+  /** Use the first `limit` pairs. */
+  limit: z.number().int().positive().optional(),
+  /** `multiToken`: sum log-probs over answer tokens; `singleTokenOnly`: skip multi-token pairs. */
+  policy: answerTokenPolicySchema.default('multiToken'),
+  /** The family the checkpoints belong to (for display and filtering). */
+  modelId: z.number().int().optional(),
+  backendPreference: backendPreferenceSchema.optional(),
+});
+export type TaskAccuracyParams = z.infer<typeof taskAccuracyParamsSchema>;
+
+export const taskAccuracyResultSchema = z.object({
+  task: z.object({
+    file: z.string(),
+    format: z.string().nullable(),
+    /** Task names in the file (BLiMP UIDs, CLAMS file names). */
+    names: z.array(z.string()),
+    /** Lines the importer skipped (two-prefix paradigms, marked skips). */
+    skippedLines: z.number().int(),
+  }),
+  pairs: z.array(
+    z.object({
+      id: z.string(),
+      sentenceGood: z.string(),
+      sentenceBad: z.string(),
+      phenomenon: z.string().nullable(),
+      language: z.string(),
+    }),
+  ),
+  checkpoints: z.array(
+    z.object({
+      checkpointId: z.number().int(),
+      revision: z.string(),
+      tokensSeen: z.number().nullable(),
+      /** Share of scored pairs whose good answer has the higher summed log-prob; null if none scored. */
+      accuracy: z.number().nullable(),
+      /** Per pair (as in `pairs`): goodLogProb − badLogProb in nats; null where the pair was skipped. */
+      margins: z.array(z.number().nullable()),
+      /** Pairs this checkpoint's tokenizer could not score under the policy. */
+      skipped: z.number().int(),
+    }),
+  ),
+});
+export type TaskAccuracyResult = z.infer<typeof taskAccuracyResultSchema>;
+
+export const taskAccuracyStartSchema = z.object({
+  modelId: z.number().int().positive(),
+  taskFile: pathInput,
+  limit: z.number().int().positive().optional(),
+  policy: answerTokenPolicySchema.default('multiToken'),
+});
 
 export const runStatusSchema = z.enum(['created', 'running', 'finished', 'failed', 'cancelled']);
 export const runSchema = z.object({

@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/main/http/server';
+import { latestSchemaVersion } from '../../src/main/store/migrations';
 import { createWorkbench, type Workbench } from '../../src/main/workbench';
 import { jobSnapshotSchema } from '../../src/shared/domain';
 import { fakeBackendInfo } from '../helpers/fake-backend';
@@ -157,7 +158,11 @@ describe('serve mode: invoke', () => {
     expect(status).toBe(200);
     expect(json.ok).toBe(true);
     const info = json.value as { appVersion: string; backend: unknown };
-    expect(info).toMatchObject({ appName: 'Crosscoder Workbench', mode: 'serve', schemaVersion: 1 });
+    expect(info).toMatchObject({
+      appName: 'Crosscoder Workbench',
+      mode: 'serve',
+      schemaVersion: latestSchemaVersion,
+    });
     expect(info.appVersion).toMatch(/^\d+\.\d+\.\d+/);
     expect(info.backend).toMatchObject({ backend: 'cpu', tfjsVersion: '0.0.0-test' });
   });

@@ -287,6 +287,15 @@ const formatShape = (shape: readonly number[]): string => `[${shape.join(',')}]`
 
 /** Checks that the headers hold every tensor config.json implies, with the implied shape. */
 export function checkWeightsAgainstConfig(folder: ModelFolder): void {
+  const problems = findWeightProblems(folder);
+  const first = problems[0];
+  if (first === undefined) return;
+  if (problems.length > 1) first.message += ` (and ${problems.length - 1} more problems)`;
+  throw first;
+}
+
+/** Every tensor config.json implies that the headers lack or hold with another shape, one error each. */
+export function findWeightProblems(folder: ModelFolder): ModelFileError[] {
   const configPath = join(folder.dir, 'config.json');
   const problems: ModelFileError[] = [];
   for (const { name, shape } of gptNeoxWeightNames(folder.config)) {
@@ -309,10 +318,7 @@ export function checkWeightsAgainstConfig(folder: ModelFolder): void {
       );
     }
   }
-  const first = problems[0];
-  if (first === undefined) return;
-  if (problems.length > 1) first.message += ` (and ${problems.length - 1} more problems)`;
-  throw first;
+  return problems;
 }
 
 // ---------- Hugging Face cache layout: <cacheDir>/models--org--name/{refs,snapshots,blobs} ----------

@@ -2,6 +2,8 @@ import type { AppInfo, BackendInfo } from '../../shared/domain';
 import type { JobRunner } from '../jobs/job-runner';
 import type { Store } from '../store/store';
 import type { Handlers } from './dispatch';
+import { ModelsService } from './models-service';
+import { startTaskAccuracy } from './task-accuracy-service';
 
 export interface HandlerDeps {
   store: Store;
@@ -10,11 +12,14 @@ export interface HandlerDeps {
   /** The backend compute jobs will use (probed in a worker); re-probed when the setting changes. */
   backend: () => Promise<BackendInfo | null>;
   onSettingsChanged: (keys: string[]) => void;
+  /** The checkpoint manager; one over `store` with the default Hugging Face cache when omitted. */
+  models?: ModelsService;
 }
 
 /** Every contract channel, translated to the store and the job runner. Adapters only call `dispatch`. */
 export function createHandlers(deps: HandlerDeps): Handlers {
   const { store, runner } = deps;
+  const models = deps.models ?? new ModelsService(store);
   return {
     'app:info': async () => ({ ...deps.appInfo(), backend: await deps.backend() }),
     'settings:get': () => store.settings.get(),
@@ -33,6 +38,13 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'annotations:save': (input) => store.annotations.save(input),
     'annotations:latest': ({ featureId, annotatorId }) => store.annotations.latest(featureId, annotatorId),
     'annotations:history': ({ featureId, annotatorId }) => store.annotations.history(featureId, annotatorId),
+
+    'models:list': () => models.list(),
+    'models:add': (input) => models.add(input),
+    'models:addCheckpoint': (input) => models.addCheckpoint(input),
+    'models:remove': ({ modelId }) => models.remove(modelId),
+    'checkpoints:validate': ({ checkpointId }) => models.validate(checkpointId),
+    'tasks:startAccuracy': (input) => startTaskAccuracy({ models, runner }, input),
 
     'jobs:list': () => runner.list(),
     'jobs:get': ({ jobId }) => runner.get(jobId),

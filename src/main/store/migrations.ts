@@ -106,6 +106,16 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'model sources: kind, cache folder, tokens per step',
+    sql: `
+      ALTER TABLE models ADD COLUMN source_kind TEXT NOT NULL DEFAULT 'folder'
+        CHECK (source_kind IN ('folder', 'hfCache'));
+      ALTER TABLE models ADD COLUMN cache_dir TEXT;
+      ALTER TABLE models ADD COLUMN tokens_per_step REAL;
+    `,
+  },
 ];
 
 export const latestSchemaVersion = migrations.reduce((max, m) => Math.max(max, m.version), 0);

@@ -1,4 +1,10 @@
-import type { Checkpoint, Model } from '../../shared/domain';
+import {
+  modelSourceKindSchema,
+  type Checkpoint,
+  type Model,
+  type ModelSourceKind,
+  type ModelWithCheckpoints,
+} from '../../shared/domain';
 import { AppError } from '../../shared/result';
 import type { Db } from './database';
 import { isUniqueViolation, nowIso } from './sql';
@@ -9,6 +15,9 @@ interface ModelRow {
   name: string;
   family: string;
   source: string;
+  source_kind: string;
+  cache_dir: string | null;
+  tokens_per_step: number | null;
   created_at: string;
 }
 interface CheckpointRow {
@@ -25,6 +34,9 @@ const toModel = (r: ModelRow): Model => ({
   name: r.name,
   family: r.family,
   source: r.source,
+  sourceKind: modelSourceKindSchema.parse(r.source_kind),
+  cacheDir: r.cache_dir,
+  tokensPerStep: r.tokens_per_step,
   createdAt: r.created_at,
 });
 const toCheckpoint = (r: CheckpointRow): Checkpoint => ({
@@ -35,6 +47,27 @@ const toCheckpoint = (r: CheckpointRow): Checkpoint => ({
   tokensSeen: r.tokens_seen,
   path: r.path,
 });
+
+export interface ModelCreateInput {
+  projectId: number;
+  name: string;
+  family: string;
+  source: string;
+  sourceKind?: ModelSourceKind;
+  cacheDir?: string | null;
+  tokensPerStep?: number | null;
+}
+
+/** Checkpoints by tokens seen (unknown last), then step (unknown last), then revision name. */
+export function compareCheckpoints(a: Checkpoint, b: Checkpoint): number {
+  const byNullable = (x: number | null, y: number | null): number =>
+    x === y ? 0 : x === null ? 1 : y === null ? -1 : x - y;
+  return (
+    byNullable(a.tokensSeen, b.tokensSeen) ||
+    byNullable(a.step, b.step) ||
+    a.revision.localeCompare(b.revision, 'en', { numeric: true })
+  );
+}
 
 /** Model families and their checkpoints (one aggregate: a checkpoint never lives without its model). */
 export class ModelsRepository {
@@ -47,17 +80,44 @@ export class ModelsRepository {
       .map(toModel);
   }
 
+  /** Every family of a project with its checkpoints ordered by tokens seen. */
+  listWithCheckpoints(projectId: number): ModelWithCheckpoints[] {
+    return this.list(projectId).map((model) => ({
+      ...model,
+      checkpoints: this.checkpoints(model.id).sort(compareCheckpoints),
+    }));
+  }
+
   get(id: number): Model {
     const row = this.db.prepare<[number], ModelRow>('SELECT * FROM models WHERE id = ?').get(id);
     if (!row) throw new AppError('not_found', `No model with id ${id}.`, 'modelId');
     return toModel(row);
   }
 
-  create(input: { projectId: number; name: string; family: string; source: string }): Model {
+  findByName(projectId: number, name: string): Model | null {
+    const row = this.db
+      .prepare<[number, string], ModelRow>('SELECT * FROM models WHERE project_id = ? AND name = ?')
+      .get(projectId, name);
+    return row ? toModel(row) : null;
+  }
+
+  create(input: ModelCreateInput): Model {
     try {
       const info = this.db
-        .prepare('INSERT INTO models (project_id, name, family, source, created_at) VALUES (?, ?, ?, ?, ?)')
-        .run(input.projectId, input.name, input.family, input.source, nowIso());
+        .prepare(
+          `INSERT INTO models (project_id, name, family, source, source_kind, cache_dir, tokens_per_step, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          input.projectId,
+          input.name,
+          input.family,
+          input.source,
+          input.sourceKind ?? 'folder',
+          input.cacheDir ?? null,
+          input.tokensPerStep ?? null,
+          nowIso(),
+        );
       return this.get(Number(info.lastInsertRowid));
     } catch (error) {
       if (isUniqueViolation(error)) {
@@ -65,6 +125,25 @@ export class ModelsRepository {
       }
       throw error;
     }
+  }
+
+  /** Creates a family and its checkpoints in one transaction: on any error nothing is stored. */
+  createWithCheckpoints(
+    input: ModelCreateInput,
+    checkpoints: ReadonlyArray<Omit<Checkpoint, 'id' | 'modelId'>>,
+  ): ModelWithCheckpoints {
+    const model = this.db.transaction(() => {
+      const created = this.create(input);
+      for (const c of checkpoints) this.upsertCheckpoint({ ...c, modelId: created.id });
+      return created;
+    })();
+    return { ...model, checkpoints: this.checkpoints(model.id).sort(compareCheckpoints) };
+  }
+
+  /** Deletes a family; its checkpoints go with it (ON DELETE CASCADE). */
+  remove(id: number): void {
+    const info = this.db.prepare('DELETE FROM models WHERE id = ?').run(id);
+    if (info.changes === 0) throw new AppError('not_found', `No model with id ${id}.`, 'modelId');
   }
 
   /** Adds or updates a checkpoint by revision name (revisions are the natural key within a model). */
@@ -83,6 +162,12 @@ export class ModelsRepository {
       )
       .get(input.modelId, input.revision);
     if (!row) throw new Error('checkpoint vanished after upsert');
+    return toCheckpoint(row);
+  }
+
+  getCheckpoint(id: number): Checkpoint {
+    const row = this.db.prepare<[number], CheckpointRow>('SELECT * FROM checkpoints WHERE id = ?').get(id);
+    if (!row) throw new AppError('not_found', `No checkpoint with id ${id}.`, 'checkpointId');
     return toCheckpoint(row);
   }
 

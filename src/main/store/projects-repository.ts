@@ -29,6 +29,11 @@ export class ProjectsRepository {
     return toProject(row);
   }
 
+  findByName(name: string): Project | null {
+    const row = this.db.prepare<[string], ProjectRow>('SELECT * FROM projects WHERE name = ?').get(name);
+    return row ? toProject(row) : null;
+  }
+
   create(input: { name: string; description: string }): Project {
     try {
       const info = this.db

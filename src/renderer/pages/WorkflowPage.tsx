@@ -60,6 +60,34 @@ const emptyStates: Record<Exclude<PageId, 'jobs' | 'settings'>, EmptyState> = {
   },
 };
 
+/** The lead, the steps and the self-test hint a workflow shows before there is anything to show. */
+export function WorkflowEmptyState({
+  page,
+  onOpenJobs,
+}: {
+  page: keyof typeof emptyStates;
+  onOpenJobs: () => void;
+}) {
+  const state = emptyStates[page];
+  return (
+    <div className="empty-state" data-testid={`empty-${page}`}>
+      <p className="empty-state__lead">{state.lead}</p>
+      <ol>
+        {state.steps.map((s) => (
+          <li key={s}>{s}</li>
+        ))}
+      </ol>
+      <p className="muted">
+        First time here? Check the compute backend with the self-test on the{' '}
+        <button type="button" className="link" onClick={onOpenJobs}>
+          Jobs
+        </button>{' '}
+        page.
+      </p>
+    </div>
+  );
+}
+
 export function WorkflowPage({
   page,
   title,
@@ -69,25 +97,10 @@ export function WorkflowPage({
   title: string;
   onOpenJobs: () => void;
 }) {
-  const state = emptyStates[page];
   return (
     <section className="page" aria-labelledby={`${page}-title`}>
       <h1 id={`${page}-title`}>{title}</h1>
-      <div className="empty-state" data-testid={`empty-${page}`}>
-        <p className="empty-state__lead">{state.lead}</p>
-        <ol>
-          {state.steps.map((s) => (
-            <li key={s}>{s}</li>
-          ))}
-        </ol>
-        <p className="muted">
-          First time here? Check the compute backend with the self-test on the{' '}
-          <button type="button" className="link" onClick={onOpenJobs}>
-            Jobs
-          </button>{' '}
-          page.
-        </p>
-      </div>
+      <WorkflowEmptyState page={page} onOpenJobs={onOpenJobs} />
     </section>
   );
 }

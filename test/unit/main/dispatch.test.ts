@@ -5,6 +5,7 @@ import { dispatch, type CallContext, type Handlers } from '../../../src/main/ser
 import { createHandlers } from '../../../src/main/services/handlers';
 import { JobRunner } from '../../../src/main/jobs/job-runner';
 import { createStore, type Store } from '../../../src/main/store/store';
+import { latestSchemaVersion } from '../../../src/main/store/migrations';
 import { fakeBackendInfo } from '../../helpers/fake-backend';
 
 const context: CallContext = { transport: 'cli' };
@@ -46,6 +47,18 @@ function spyHandlers() {
     }),
     'annotations:latest': vi.fn(() => null),
     'annotations:history': vi.fn(() => []),
+    'models:list': vi.fn(() => []),
+    'models:add': vi.fn(() => {
+      throw new Error('not used');
+    }),
+    'models:addCheckpoint': vi.fn(() => {
+      throw new Error('not used');
+    }),
+    'models:remove': vi.fn(({ modelId }: { modelId: number }) => ({ modelId })),
+    'checkpoints:validate': vi.fn(() => {
+      throw new Error('not used');
+    }),
+    'tasks:startAccuracy': vi.fn(() => ({ jobId: 'job-2' })),
     'jobs:list': vi.fn(() => []),
     'jobs:get': vi.fn(() => {
       throw new AppError('not_found', 'No job with id x.', 'jobId');
@@ -235,7 +248,10 @@ describe('createHandlers over a real store', () => {
 
   it('app:info includes the backend and passes output validation', async () => {
     const result = await call('app:info', {});
-    expect(result).toMatchObject({ ok: true, value: { schemaVersion: 1, backend: { backend: 'cpu' } } });
+    expect(result).toMatchObject({
+      ok: true,
+      value: { schemaVersion: latestSchemaVersion, backend: { backend: 'cpu' } },
+    });
   });
 
   it('creates and lists projects; a duplicate name is a conflict', async () => {

@@ -168,3 +168,43 @@ describe('contract: other inputs and defaults', () => {
     }
   });
 });
+
+describe('contract: models and tasks inputs', () => {
+  const add = requests['models:add'].input;
+
+  it('models:add defaults the family to gpt_neox and trims the path', () => {
+    expect(add.parse({ name: ' p ', source: { kind: 'folder', path: ' /m ' } })).toEqual({
+      name: 'p',
+      family: 'gpt_neox',
+      source: { kind: 'folder', path: '/m' },
+    });
+  });
+
+  it('models:add refuses an unknown source kind, a repo without org, "..", and a non-positive tokensPerStep', () => {
+    const bad = [
+      { name: 'p', source: { kind: 'url', path: '/m' } },
+      { name: 'p', source: { kind: 'hfCache', repo: 'pythia' } },
+      { name: 'p', source: { kind: 'hfCache', repo: 'org/../x' } },
+      { name: 'p', source: { kind: 'folder', path: '' } },
+      { name: 'p', source: { kind: 'folder', path: '/m' }, tokensPerStep: 0 },
+      { name: 'p', family: 'olmo', source: { kind: 'folder', path: '/m' } },
+    ];
+    for (const input of bad) expect(add.safeParse(input).success, JSON.stringify(input)).toBe(false);
+    expect(
+      add.parse({ name: 'p', source: { kind: 'hfCache', repo: 'EleutherAI/pythia-1.4b' } }).source,
+    ).toEqual({
+      kind: 'hfCache',
+      repo: 'EleutherAI/pythia-1.4b',
+    });
+  });
+
+  it('tasks:startAccuracy defaults the policy and refuses a zero limit', () => {
+    const start = requests['tasks:startAccuracy'].input;
+    expect(start.parse({ modelId: 1, taskFile: '/t.jsonl' })).toEqual({
+      modelId: 1,
+      taskFile: '/t.jsonl',
+      policy: 'multiToken',
+    });
+    expect(start.safeParse({ modelId: 1, taskFile: '/t.jsonl', limit: 0 }).success).toBe(false);
+  });
+});

@@ -140,6 +140,36 @@ describe('migrations', () => {
     expect(tableNames(db)).toEqual([]);
   });
 
+  it('migration 2 keeps version-1 models as folder sources without a cache or tokens per step', () => {
+    const path = join(tmp.make(), 'db.sqlite');
+    const old = openDatabase(path, [v1]);
+    old.prepare("INSERT INTO projects (name, description, created_at) VALUES ('p', '', 'now')").run();
+    old
+      .prepare(
+        "INSERT INTO models (project_id, name, family, source, created_at) VALUES (1, 'm', 'gpt_neox', '/m', 'now')",
+      )
+      .run();
+    old.close();
+    const store = createStore(path);
+    try {
+      expect(store.schemaVersion).toBe(latestSchemaVersion);
+      expect(store.models.list(1)).toEqual([
+        expect.objectContaining({
+          name: 'm',
+          source: '/m',
+          sourceKind: 'folder',
+          cacheDir: null,
+          tokensPerStep: null,
+        }),
+      ]);
+      expect(() => store.db.prepare("UPDATE models SET source_kind = 'url' WHERE id = 1").run()).toThrow(
+        /CHECK constraint/,
+      );
+    } finally {
+      store.close();
+    }
+  });
+
   it('an empty migration list on an empty database is a no-op', () => {
     const db = track(new Database(':memory:'));
     expect(migrate(db, [])).toEqual([]);

@@ -1,0 +1,137 @@
+import { resolve } from 'node:path';
+import { ModelsService } from '../main/services/models-service';
+import { createStore } from '../main/store/store';
+import { databasePath, defaultDataDir } from '../main/workbench';
+import type { CheckpointValidation, ModelAddInput, ModelWithCheckpoints } from '../shared/domain';
+import { modelAddSchema } from '../shared/domain';
+import { AppError, describeZodError } from '../shared/result';
+
+/*
+ * `ctt models add|list|validate`: the checkpoint manager on the same store as serve mode and the
+ * desktop app. It opens the store directly (no job runner), so it never touches jobs that a running
+ * workbench owns.
+ */
+
+async function withModels<T>(dataDir: string | undefined, use: (models: ModelsService) => Promise<T>) {
+  const store = createStore(databasePath(dataDir ?? defaultDataDir()));
+  try {
+    return await use(new ModelsService(store));
+  } finally {
+    store.close();
+  }
+}
+
+const formatTokens = (tokens: number | null): string =>
+  tokens === null ? '-' : tokens.toLocaleString('en-US');
+
+function printFamily(model: ModelWithCheckpoints): void {
+  const extra = model.tokensPerStep === null ? '' : `, ${model.tokensPerStep} tokens/step`;
+  console.log(`${model.name}  (${model.family}, ${model.sourceKind} ${model.source}${extra})`);
+  const width = Math.max(8, ...model.checkpoints.map((c) => c.revision.length));
+  console.log(`  ${'revision'.padEnd(width)}  ${'step'.padStart(8)}  ${'tokens seen'.padStart(19)}  path`);
+  for (const c of model.checkpoints) {
+    const step = c.step === null ? '-' : String(c.step);
+    console.log(
+      `  ${c.revision.padEnd(width)}  ${step.padStart(8)}  ${formatTokens(c.tokensSeen).padStart(19)}  ${c.path ?? '(not on this machine)'}`,
+    );
+  }
+}
+
+export async function runModelsAdd(options: {
+  name: string;
+  folder: string | undefined;
+  hfRepo: string | undefined;
+  cacheDir: string | undefined;
+  tokensPerStep: number | undefined;
+  dataDir: string | undefined;
+  isJson: boolean;
+}): Promise<void> {
+  if ((options.folder === undefined) === (options.hfRepo === undefined)) {
+    throw new Error('give exactly one of --folder DIR or --hf-repo ORG/NAME');
+  }
+  const source =
+    options.folder !== undefined
+      ? { kind: 'folder' as const, path: resolve(options.folder) }
+      : {
+          kind: 'hfCache' as const,
+          repo: options.hfRepo!,
+          ...(options.cacheDir === undefined ? {} : { cacheDir: resolve(options.cacheDir) }),
+        };
+  const parsed = modelAddSchema.safeParse({
+    name: options.name,
+    source,
+    ...(options.tokensPerStep === undefined ? {} : { tokensPerStep: options.tokensPerStep }),
+  });
+  if (!parsed.success) throw new Error(describeZodError(parsed.error, 'input').message);
+  const input: ModelAddInput = parsed.data;
+  const model = await withModels(options.dataDir, (models) => models.add(input));
+  if (options.isJson) {
+    console.log(JSON.stringify(model, null, 2));
+    return;
+  }
+  console.log(`Added ${model.checkpoints.length} checkpoint(s):`);
+  printFamily(model);
+}
+
+export async function runModelsList(options: {
+  dataDir: string | undefined;
+  isJson: boolean;
+}): Promise<void> {
+  const families = await withModels(options.dataDir, async (models) => models.list());
+  if (options.isJson) {
+    console.log(JSON.stringify(families, null, 2));
+    return;
+  }
+  if (families.length === 0) {
+    console.log('No model families yet: add one with `ctt models add --name N --folder DIR`.');
+    return;
+  }
+  families.forEach((model, i) => {
+    if (i > 0) console.log('');
+    printFamily(model);
+  });
+}
+
+/** Validates every checkpoint of a family (or one revision); exit code 1 when any is incomplete. */
+export async function runModelsValidate(options: {
+  model: string;
+  revision: string | undefined;
+  dataDir: string | undefined;
+  isJson: boolean;
+}): Promise<void> {
+  const reports = await withModels(options.dataDir, async (models) => {
+    const family = models.getByName(options.model, 'model');
+    const checkpoints =
+      options.revision === undefined
+        ? family.checkpoints
+        : family.checkpoints.filter((c) => c.revision === options.revision);
+    if (checkpoints.length === 0) {
+      const known = family.checkpoints.map((c) => c.revision).join(', ') || 'none';
+      throw new AppError(
+        'not_found',
+        `${options.model} has no revision "${options.revision}" (known: ${known}).`,
+      );
+    }
+    const out: Array<{ revision: string } & CheckpointValidation> = [];
+    for (const c of checkpoints) out.push({ revision: c.revision, ...(await models.validate(c.id)) });
+    return out;
+  });
+  const incomplete = reports.filter((r) => !r.isComplete);
+  if (options.isJson) {
+    console.log(JSON.stringify(reports, null, 2));
+  } else {
+    for (const r of reports) {
+      const summary = r.isComplete
+        ? `complete (${r.layers} layers, d_model ${r.dModel}, ${r.dtype}, ${r.parameterCount?.toLocaleString('en-US')} parameters)`
+        : `${r.problems.length} problem(s)`;
+      console.log(`${r.isComplete ? '✓' : '✗'} ${r.revision}: ${summary}`);
+      for (const p of r.problems) console.log(`    ${p}`);
+    }
+  }
+  if (incomplete.length > 0) {
+    console.error(
+      `ctt: ${incomplete.length} of ${reports.length} checkpoint(s) of ${options.model} are incomplete`,
+    );
+    process.exitCode = 1;
+  }
+}

@@ -4,7 +4,7 @@ import { appVersion } from '../main/workbench';
 import { backendChain } from '../core/backend';
 import { runInfo } from './info-command';
 import { runLmForward } from './lm-command';
-import { runModelsInspect, runModelsRevisions } from './models-command';
+import { runModelsDownload, runModelsInspect, runModelsRevisions } from './models-command';
 import { runModelsAdd, runModelsList, runModelsValidate } from './models-store-command';
 import { runTaskAccuracy } from './task-command';
 import { runSelfTest } from './self-test-command';
@@ -186,6 +186,25 @@ export function buildProgram(): Command {
         revision: o.revision,
         dataDir: o.dataDir,
         isJson: o.json === true,
+      });
+    });
+
+  models
+    .command('download')
+    .description('download one revision (config, tokenizer, safetensors) into the Hugging Face cache')
+    .requiredOption('--repo <org/name>', 'Hugging Face repo, e.g. EleutherAI/pythia-160m')
+    .option('--revision <rev>', 'branch, tag (Pythia: step1000) or commit', 'main')
+    .option(
+      '--cache-dir <path>',
+      'Hugging Face hub cache (default: HF_HUB_CACHE, HF_HOME/hub, ~/.cache/huggingface/hub)',
+    )
+    .addOption(new Option('--token <token>', 'access token for gated repos').env('HF_TOKEN'))
+    .action(async (o: { repo: string; revision: string; cacheDir?: string; token?: string }) => {
+      await runModelsDownload({
+        repo: o.repo,
+        revision: o.revision,
+        cacheDir: o.cacheDir,
+        accessToken: o.token,
       });
     });
 

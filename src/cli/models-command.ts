@@ -1,4 +1,5 @@
 import { relative } from 'node:path';
+import { downloadModelRevision } from '../core/hf/download';
 import {
   checkWeightsAgainstConfig,
   defaultHfCacheDir,
@@ -79,5 +80,40 @@ export async function runModelsRevisions(options: {
   for (const r of revisions) {
     const tokens = r.tokensSeen === null ? '-' : r.tokensSeen.toLocaleString('en-US');
     console.log(`${r.revision.padEnd(width)}  ${r.sha.slice(0, 12).padEnd(12)}  ${tokens}`);
+  }
+}
+
+/** `ctt models download`: one revision into the Hugging Face cache, with progress; files already there are kept. */
+export async function runModelsDownload(options: {
+  repo: string;
+  revision: string;
+  cacheDir: string | undefined;
+  accessToken: string | undefined;
+}): Promise<void> {
+  const controller = new AbortController();
+  const onSigint = (): void => controller.abort();
+  process.once('SIGINT', onSigint);
+  const isTty = process.stderr.isTTY;
+  try {
+    const result = await downloadModelRevision({
+      repo: options.repo,
+      revision: options.revision,
+      ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
+      ...(options.accessToken === undefined ? {} : { accessToken: options.accessToken }),
+      signal: controller.signal,
+      onProgress: (p) => {
+        const percent = p.bytesTotal > 0 ? ((100 * p.bytesDone) / p.bytesTotal).toFixed(1) : '?';
+        const line = `[${p.fileIndex}/${p.fileCount}] ${p.file} ${percent}% (${(p.bytesDone / 2 ** 20).toFixed(1)} MiB)`;
+        process.stderr.write(isTty ? `\r\x1b[2K${line}` : `${line}\n`);
+      },
+    });
+    if (isTty) process.stderr.write('\n');
+    const bytes = result.files.reduce((n, f) => n + f.bytes, 0);
+    console.log(
+      `${result.repo}@${result.revision} (${result.sha}): ${result.files.length} files, ${(bytes / 2 ** 20).toFixed(1)} MiB`,
+    );
+    console.log(`folder: ${result.folder}`);
+  } finally {
+    process.off('SIGINT', onSigint);
   }
 }

@@ -98,13 +98,21 @@ export class Crosscoder {
     a: { wEnc: Float32Array; wDec: Float32Array; bEnc: Float32Array; bDec: Float32Array },
   ): Crosscoder {
     const { nCheckpoints: m, dModel: d, nFeatures: f } = config;
-    return new Crosscoder(
-      config,
-      tf.variable(tf.tensor3d(a.wEnc, [m, d, f]), true, undefined, 'float32'),
-      tf.variable(tf.tensor3d(a.wDec, [f, m, d]), true, undefined, 'float32'),
-      tf.variable(tf.tensor1d(a.bEnc), true, undefined, 'float32'),
-      tf.variable(tf.tensor2d(a.bDec, [m, d]), true, undefined, 'float32'),
-    );
+    const initial = [
+      tf.tensor3d(a.wEnc, [m, d, f]),
+      tf.tensor3d(a.wDec, [f, m, d]),
+      tf.tensor1d(a.bEnc),
+      tf.tensor2d(a.bDec, [m, d]),
+    ] as const;
+    const variables = initial.map((t) => tf.variable(t, true, undefined, 'float32'));
+    tf.dispose([...initial]); // the variables hold their own reference to the data
+    const [wEnc, wDec, bEnc, bDec] = variables as [
+      tf.Variable<tf.Rank.R3>,
+      tf.Variable<tf.Rank.R3>,
+      tf.Variable<tf.Rank.R1>,
+      tf.Variable<tf.Rank.R2>,
+    ];
+    return new Crosscoder(config, wEnc, wDec, bEnc, bDec);
   }
 
   get variables(): tf.Variable[] {

@@ -87,7 +87,10 @@ describe('crosscoder ground-truth recovery', () => {
     expect(mean(cos)).toBeGreaterThanOrEqual(0.9);
     expect(Math.max(...byKind(relDec, 'only0'))).toBeLessThan(0.1);
     expect(Math.min(...byKind(relDec, 'only1'))).toBeGreaterThan(0.9);
-    for (const r of byKind(relDec, 'shared')) (expect(r).toBeGreaterThan(0.3), expect(r).toBeLessThan(0.7));
+    for (const r of byKind(relDec, 'shared')) {
+      expect(r).toBeGreaterThan(0.3);
+      expect(r).toBeLessThan(0.7);
+    }
   });
 
   it('BatchTopK: recovers most directions, RelDec separates on average', async () => {

@@ -2,11 +2,13 @@
 // `npm run bench -- <name>`: runs one benchmark (they print numbers and ratios; never pass/fail).
 //   lm      GPT-NeoX forward / forward+backward tokens/s vs PyTorch CPU (test/bench/lm-bench.ts)
 //   lm-memory  peak RSS of a Pythia-1B-shaped model: load and one short forward
+//   crosscoder  crosscoder training steps/s vs PyTorch CPU (test/bench/crosscoder-bench.ts)
 //   matmul  matmul GFLOP/s on every backend that loads (ctt self-test --all-backends)
 import { spawnSync } from 'node:child_process';
 
 const benches = {
   lm: ['--import', 'tsx', 'test/bench/lm-bench.ts'],
+  crosscoder: ['--import', 'tsx', 'test/bench/crosscoder-bench.ts'],
   'lm-memory': ['--max-old-space-size=8192', '--import', 'tsx', 'test/bench/lm-memory.ts'],
   matmul: ['bin/ctt.mjs', 'self-test', '--all-backends'],
 };

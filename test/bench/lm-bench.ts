@@ -149,7 +149,9 @@ function measureInChild(
     if (line.startsWith('{')) Object.assign(result, JSON.parse(line) as object);
   }
   if (run.status !== 0) {
-    const lines = `${run.stderr}`.split('\n').filter((l) => /XNN status|RuntimeError|Error:/.test(l));
+    const lines = `${run.stderr}`
+      .split('\n')
+      .filter((l) => l.length < 300 && /XNN status|RuntimeError|Error:/.test(l));
     result.failure = `exited with ${run.status ?? run.signal}: ${lines.map((l) => l.slice(0, 120)).join(' / ') || 'no message'}`;
   }
   return result;

@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseBackendPreference } from '../core/backend';
 import { appVersion } from '../main/workbench';
 import { backendChain } from '../core/backend';
+import { runExtract } from './extract-command';
 import { runInfo } from './info-command';
 import { runLmForward } from './lm-command';
 import { runModelsDownload, runModelsInspect, runModelsRevisions } from './models-command';
@@ -270,6 +271,74 @@ export function buildProgram(): Command {
       },
     );
 
+  program
+    .command('extract')
+    .description(
+      'residual activations of several checkpoints on the same corpus windows, as shards [N,M,d] + manifest.json',
+    )
+    .requiredOption(
+      '--model <dir>',
+      'family folder whose subfolders are revisions, or a HF cache models--org--name folder',
+    )
+    .requiredOption(
+      '--revisions <list>',
+      'comma-separated revisions, e.g. step100,step400,step1600',
+      parseList,
+    )
+    .requiredOption(
+      '--layer <L>',
+      'block whose output residual is read, 0-based (HF hidden_states[L+1])',
+      parseCount,
+    )
+    .option(
+      '--corpus <file>',
+      'corpus: .txt (one document a line) or .jsonl (field "text"); default: the demo corpus',
+    )
+    .requiredOption(
+      '--tokens <n>',
+      'token positions to extract (position 0 of each window excluded)',
+      parsePositiveInteger,
+    )
+    .requiredOption('--out <dir>', 'output folder; rerunning with the same parameters resumes')
+    .option('--context <n>', 'tokens a window', parsePositiveInteger, 64)
+    .addOption(new Option('--dtype <dtype>', 'storage dtype').choices(['f16', 'f32']).default('f16'))
+    .option('--batch <n>', 'windows a forward pass', parsePositiveInteger, 16)
+    .option('--shard-tokens <n>', 'rows a shard (rounded down to whole windows)', parsePositiveInteger, 8192)
+    .addOption(backendOption())
+    .option('--json', 'print the result as JSON')
+    .action(
+      async (o: {
+        model: string;
+        revisions: string[];
+        layer: number;
+        corpus?: string;
+        tokens: number;
+        out: string;
+        context: number;
+        dtype: 'f16' | 'f32';
+        batch: number;
+        shardTokens: number;
+        backend?: string;
+        json?: boolean;
+      }) => {
+        if (o.context < 2) throw new InvalidArgumentError('--context must be at least 2');
+        await runExtract({
+          model: o.model,
+          revisions: o.revisions,
+          layer: o.layer,
+          corpus: o.corpus,
+          tokens: o.tokens,
+          out: o.out,
+          context: o.context,
+          dtype: o.dtype === 'f32' ? 'F32' : 'F16',
+          batchSize: o.batch,
+          shardTokens: o.shardTokens,
+          backend: parseBackendPreference(o.backend),
+          isJson: o.json === true,
+        });
+      },
+    );
+
   return program;
 }
 
@@ -279,6 +348,19 @@ function parseIds(value: string): number[] {
     throw new InvalidArgumentError(`"${value}" must be comma-separated non-negative integers.`);
   }
   return ids;
+}
+
+function parseList(value: string): string[] {
+  const items = value.split(',').map((s) => s.trim());
+  if (items.some((s) => s === ''))
+    throw new InvalidArgumentError(`"${value}" must be a comma-separated list.`);
+  return items;
+}
+
+function parsePositiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`"${value}" is not a positive integer.`);
+  return n;
 }
 
 function parsePositive(value: string): number {

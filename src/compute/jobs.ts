@@ -8,6 +8,7 @@ import {
   type JobKind,
   type SelfTestResult,
 } from '../shared/domain';
+import { runExtractActivations } from './extract-activations';
 import { runTaskAccuracy } from './task-accuracy';
 
 export interface ComputeContext {
@@ -41,4 +42,5 @@ async function selfTest(rawParams: unknown, context: ComputeContext): Promise<Se
 export const computeJobs: Record<JobKind, ComputeJob> = {
   selfTest,
   taskAccuracy: runTaskAccuracy,
+  extractActivations: runExtractActivations,
 };

@@ -107,7 +107,7 @@ export const annotationRevisionSchema = z.object({
 });
 export type AnnotationRevision = z.infer<typeof annotationRevisionSchema>;
 
-export const jobKindSchema = z.enum(['selfTest', 'taskAccuracy']);
+export const jobKindSchema = z.enum(['selfTest', 'taskAccuracy', 'extractActivations']);
 export type JobKind = z.infer<typeof jobKindSchema>;
 export const jobStateSchema = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']);
 export type JobState = z.infer<typeof jobStateSchema>;
@@ -311,6 +311,66 @@ export const taskAccuracyStartSchema = z.object({
   limit: z.number().int().positive().optional(),
   policy: answerTokenPolicySchema.default('multiToken'),
 });
+
+// ---------- Activation extraction (docs/decisions/0005) ----------
+
+export const extractActivationsParamsSchema = z.object({
+  /** Family label stored with the activations: the family folder or the Hugging Face repo id. */
+  model: z.string().min(1),
+  /** The M checkpoints, in the order of the M axis. */
+  checkpoints: z
+    .array(
+      z.object({
+        revision: z.string().min(1),
+        /** Model folder of this revision. */
+        path: z.string().min(1),
+        tokensSeen: z.number().nullable(),
+      }),
+    )
+    .min(1, 'at least one checkpoint')
+    .max(16),
+  /** Block whose output residual is read (0-based; Hugging Face hidden_states[layer + 1]). */
+  layer: z.number().int().min(0),
+  /** Corpus file: .txt (one document a line) or .jsonl (field `text`). */
+  corpusFile: z.string().min(1),
+  /** Tokens a window. */
+  context: z.number().int().min(2).max(65536).default(64),
+  /** Rows (token positions) to extract. */
+  tokens: z.number().int().min(1),
+  /** Storage dtype of the activations. */
+  dtype: z.enum(['F16', 'F32']).default('F16'),
+  /** Store folder (created; a folder with a matching manifest is resumed). */
+  outDir: z.string().min(1),
+  /** Windows a forward pass. */
+  batchSize: z.number().int().min(1).max(4096).default(16),
+  /** Rows a shard (rounded down to whole windows). */
+  shardRows: z.number().int().min(1).default(8192),
+  /** Leave position 0 of every window out (attention sink). */
+  excludeFirstPosition: z.boolean().default(true),
+  /** `all`: keep every model loaded; `one`: load each model per shard (RAM of one model). */
+  modelResidency: z.enum(['all', 'one']).default('all'),
+  backendPreference: backendPreferenceSchema.optional(),
+});
+export type ExtractActivationsParams = z.infer<typeof extractActivationsParamsSchema>;
+
+export const extractActivationsResultSchema = z.object({
+  outDir: z.string(),
+  totalRows: z.number().int(),
+  /** [N, M, d] of the store. */
+  shape: z.tuple([z.number().int(), z.number().int(), z.number().int()]),
+  shards: z.number().int(),
+  /** Rows already on disk when the job started (a resumed extraction). */
+  resumedRows: z.number().int(),
+  extractedRows: z.number().int(),
+  /** Rows a second in this job, each through all M checkpoints. */
+  tokensPerSecond: z.number(),
+  /** s_m per checkpoint. */
+  scale: z.array(z.number()),
+  complete: z.boolean(),
+  corpusExhausted: z.boolean(),
+  backend: z.string(),
+});
+export type ExtractActivationsResult = z.infer<typeof extractActivationsResultSchema>;
 
 export const runStatusSchema = z.enum(['created', 'running', 'finished', 'failed', 'cancelled']);
 export const runSchema = z.object({

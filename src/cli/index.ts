@@ -4,6 +4,7 @@ import { appVersion } from '../main/workbench';
 import { backendChain } from '../core/backend';
 import { runExtract } from './extract-command';
 import { runInfo } from './info-command';
+import { runCrosscoderLoss, runEvaluate, runTrain } from './crosscoder-command';
 import { runLmForward } from './lm-command';
 import { runModelsDownload, runModelsInspect, runModelsRevisions } from './models-command';
 import { runModelsAdd, runModelsList, runModelsValidate } from './models-store-command';
@@ -339,6 +340,104 @@ export function buildProgram(): Command {
       },
     );
 
+  program
+    .command('train')
+    .description(
+      'train a crosscoder on extracted activations (resumes when --out holds a save of the same run)',
+    )
+    .requiredOption('--acts <path>', 'activation store folder, or a safetensors file with acts [N,M,d]')
+    .addOption(new Option('--type <type>', 'l1 or batchtopk').choices(['l1', 'batchtopk']).default('l1'))
+    .requiredOption('--features <F>', 'dictionary size', parseCount)
+    .option('--k <k>', 'BatchTopK: features kept per token', parseCount)
+    .option('--lambda <x>', 'L1 coefficient λ (default 2)', parseNumber)
+    .option('--lr <x>', 'learning rate (default 5e-5)', parseNumber)
+    .requiredOption('--steps <n>', 'training steps', parseCount)
+    .requiredOption('--batch <B>', 'tokens a batch', parseCount)
+    .option('--seed <s>', 'seed of init and data order', parseCount)
+    .option('--save-every <n>', 'save weights and optimizer state every n steps', parseCount, 1000)
+    .requiredOption('--out <dir>', 'run directory (config.json, crosscoder.safetensors)')
+    .addOption(backendOption())
+    .action(
+      async (o: {
+        acts: string;
+        type: 'l1' | 'batchtopk';
+        features: number;
+        k?: number;
+        lambda?: number;
+        lr?: number;
+        steps: number;
+        batch: number;
+        seed?: number;
+        saveEvery: number;
+        out: string;
+        backend?: string;
+      }) => {
+        await runTrain({
+          acts: o.acts,
+          out: o.out,
+          saveEvery: o.saveEvery,
+          backend: parseBackendPreference(o.backend),
+          config: {
+            type: o.type,
+            nFeatures: o.features,
+            steps: o.steps,
+            batchSize: o.batch,
+            ...(o.k === undefined ? {} : { k: o.k }),
+            ...(o.lambda === undefined ? {} : { l1Coeff: o.lambda }),
+            ...(o.lr === undefined ? {} : { learningRate: o.lr }),
+            ...(o.seed === undefined ? {} : { seed: o.seed }),
+          },
+        });
+      },
+    );
+
+  program
+    .command('evaluate')
+    .description(
+      'MSE, FVU / explained variance (both definitions), L0, L1, dead and dense features, RelDec histogram',
+    )
+    .argument('<run>', 'run directory')
+    .requiredOption('--acts <path>', 'activation store folder or safetensors file')
+    .option('--max-rows <n>', 'evaluate on at most n rows', parseCount, 1_000_000)
+    .option('--per-feature', 'include per-feature firing rate, RelDec and decoder cosine')
+    .option('--json', 'print JSON')
+    .addOption(backendOption())
+    .action(
+      async (
+        run: string,
+        o: { acts: string; maxRows: number; perFeature?: boolean; json?: boolean; backend?: string },
+      ) => {
+        await runEvaluate({
+          run,
+          acts: o.acts,
+          maxRows: o.maxRows,
+          isJson: o.json === true,
+          isPerFeature: o.perFeature === true,
+          backend: parseBackendPreference(o.backend),
+        });
+      },
+    );
+
+  const crosscoder = program.command('crosscoder').description('inspect trained crosscoders');
+  crosscoder
+    .command('loss')
+    .description(
+      'print {"mse","l1","loss","l0"} of a run\'s current weights on activations (inference encoding)',
+    )
+    .requiredOption('--run <dir>', 'run directory')
+    .requiredOption('--acts <path>', 'activation store folder or safetensors file with acts [N,M,d]')
+    .option('--max-rows <n>', 'use at most n rows', parseCount, 1_000_000)
+    .option('--json', 'print JSON (the only format)')
+    .addOption(backendOption())
+    .action(async (o: { run: string; acts: string; maxRows: number; backend?: string }) => {
+      await runCrosscoderLoss({
+        run: o.run,
+        acts: o.acts,
+        maxRows: o.maxRows,
+        backend: parseBackendPreference(o.backend),
+      });
+    });
+
   return program;
 }
 
@@ -366,6 +465,12 @@ function parsePositiveInteger(value: string): number {
 function parsePositive(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`"${value}" is not a positive number.`);
+  return n;
+}
+
+function parseNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n)) throw new InvalidArgumentError(`"${value}" is not a number.`);
   return n;
 }
 

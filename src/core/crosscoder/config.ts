@@ -53,7 +53,7 @@ export const crosscoderConfigSchema = z
         message: `k = ${c.k} exceeds the number of features ${c.nFeatures}`,
       });
     }
-    if (c.kInit !== undefined && c.kInit > c.nFeatures) {
+    if (c.type === 'batchtopk' && c.kInit !== undefined && c.kInit > c.nFeatures) {
       ctx.addIssue({
         code: 'custom',
         path: ['kInit'],

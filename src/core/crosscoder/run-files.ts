@@ -54,6 +54,7 @@ export async function saveRun(
     const state: Record<string, { shape: number[]; data: Float32Array }> = {
       tokens_since_fired: { shape: [run.state.tokensSinceFired.length], data: run.state.tokensSinceFired },
     };
+    if (run.state.betaPowers) state.adam_beta_powers = { shape: [2], data: run.state.betaPowers };
     for (const [name, t] of run.state.optimizer)
       state[name] = { shape: t.shape, data: t.data as Float32Array };
     await writeSafetensors(join(dir, latest, stateFile), state, { step: String(step) });
@@ -111,7 +112,14 @@ export async function loadRun(
     const optimizer = new Map<string, HostTensor>([...saved].filter(([name]) => name.startsWith('adam.')));
     const counters = saved.get('tokens_since_fired');
     if (!counters) throw new Error(`${join(from, stateFile)}: tensor tokens_since_fired is missing`);
-    state = { step: files.step, theta, tokensSinceFired: counters.data as Float32Array, optimizer };
+    const betaPowers = saved.get('adam_beta_powers');
+    state = {
+      step: files.step,
+      theta,
+      tokensSinceFired: counters.data as Float32Array,
+      optimizer,
+      betaPowers: betaPowers ? (betaPowers.data as Float32Array) : null,
+    };
   }
   return { ...files, crosscoder, state };
 }

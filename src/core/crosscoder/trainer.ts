@@ -36,6 +36,17 @@ export interface TrainerState {
   tokensSinceFired: Float32Array;
   /** Adam's `iterations` and first/second moments, in variable order (W_enc, W_dec, b_enc, b_dec). */
   optimizer: Map<string, HostTensor>;
+  /**
+   * Adam's running β1^t and β2^t as the optimizer accumulated them. tfjs recomputes them as exact powers
+   * on restore, which differ in the last bit and would make a resumed run drift from an uninterrupted one.
+   */
+  betaPowers: Float32Array | null;
+}
+
+interface AdamInternals {
+  learningRate: number;
+  accBeta1: tf.Variable;
+  accBeta2: tf.Variable;
 }
 
 export class CrosscoderTrainer {
@@ -54,6 +65,11 @@ export class CrosscoderTrainer {
     return this.stepCount;
   }
 
+  /** tfjs declares these fields protected; the schedule and exact resume need them. */
+  private get adam(): AdamInternals {
+    return this.optimizer as unknown as AdamInternals;
+  }
+
   /** Features dead now (not fired for `deadTokens` tokens), as 0/1. */
   deadMask(): Uint8Array {
     const limit = this.cc.config.deadTokens;
@@ -66,7 +82,7 @@ export class CrosscoderTrainer {
     const learningRate = learningRateAt(t, c);
     const lambda = l1CoeffAt(t, c);
     const k = kAt(t, c);
-    (this.optimizer as unknown as { learningRate: number }).learningRate = learningRate;
+    this.adam.learningRate = learningRate;
     const isDead = c.type === 'batchtopk' ? this.deadMask() : null;
     const batch = x_BMD.shape[0];
 
@@ -145,11 +161,17 @@ export class CrosscoderTrainer {
         storedDtype: 'F32',
       });
     }
+    weights[0]?.tensor.dispose(); // the `iter` scalar getWeights made for us; the moments stay Adam's
+    const betaPowers = Float32Array.of(
+      (await this.adam.accBeta1.data())[0]!,
+      (await this.adam.accBeta2.data())[0]!,
+    );
     return {
       step: this.stepCount,
       theta: this.cc.theta,
       tokensSinceFired: Float32Array.from(this.tokensSinceFired),
       optimizer,
+      betaPowers,
     };
   }
 
@@ -166,6 +188,12 @@ export class CrosscoderTrainer {
     });
     await this.optimizer.setWeights(tensors);
     tf.dispose(tensors.map((t) => t.tensor));
+    if (state.betaPowers) {
+      const [b1, b2] = [tf.scalar(state.betaPowers[0]!), tf.scalar(state.betaPowers[1]!)];
+      this.adam.accBeta1.assign(b1);
+      this.adam.accBeta2.assign(b2);
+      tf.dispose([b1, b2]);
+    }
     this.stepCount = state.step;
     this.cc.theta = state.theta;
     this.tokensSinceFired = Float32Array.from(state.tokensSinceFired);

@@ -1,4 +1,8 @@
 import { openActivationStore, type ActivationStore } from '../core/activations/activation-store';
+import { corpusWindows, resolveSeparatorId } from '../core/activations/corpus';
+import { spliceCrossEntropy, type CheckpointCe } from '../core/crosscoder/ce-eval';
+import type { Crosscoder } from '../core/crosscoder/crosscoder';
+import { loadLanguageModel, type LoadedLanguageModel } from '../core/lm/load';
 import { selectBackend } from '../core/backend';
 import type { CrosscoderConfigInput } from '../core/crosscoder/config';
 import { evaluateCrosscoder, type EvaluationMetrics } from '../core/crosscoder/evaluate';
@@ -29,7 +33,7 @@ async function* normalizedRows(
   }
 }
 
-async function evaluateRun(run: string, acts: string, maxRows: number) {
+async function evaluateRun(run: string, acts: string, maxRows: number, ceWindows = 0) {
   const loaded = await loadRun(run);
   try {
     const store = await openActivationStore(acts);
@@ -37,9 +41,52 @@ async function evaluateRun(run: string, acts: string, maxRows: number) {
       throw new Error(`${acts}: activations have d = ${store.dModel}, the run ${loaded.config.dModel}`);
     }
     const metrics = await evaluateCrosscoder(loaded.crosscoder, normalizedRows(store, loaded.scale, maxRows));
-    return { loaded, metrics };
+    const ce =
+      ceWindows > 0 ? await crossEntropyOfStore(store, loaded.crosscoder, loaded.scale, ceWindows) : null;
+    return { loaded, metrics, ce };
   } finally {
     loaded.crosscoder.dispose();
+  }
+}
+
+/**
+ * ΔCE and CE-recovered per checkpoint on the first `windows` windows of the store's own corpus, with the
+ * checkpoints, layer and context its manifest names. Null for single-file activations (no provenance).
+ */
+async function crossEntropyOfStore(
+  store: ActivationStore,
+  crosscoder: Crosscoder,
+  scale: Float32Array,
+  windows: number,
+): Promise<(CheckpointCe & { revision: string })[] | null> {
+  const manifest = store.manifest;
+  if (manifest === null) return null;
+  const models: LoadedLanguageModel[] = [];
+  try {
+    for (const r of manifest.revisions)
+      models.push(await loadLanguageModel(r.path, { isTokenizerRequired: true }));
+    const first = models[0]!;
+    const tokenizer = first.tokenizer!;
+    const texts: number[][] = [];
+    for await (const w of corpusWindows({
+      file: manifest.corpus.file,
+      encode: (t) => tokenizer.encode(t, { addSpecialTokens: false }),
+      separatorId: resolveSeparatorId(tokenizer, first.folder.rawConfig),
+      context: manifest.context,
+    })) {
+      texts.push(Array.from(w));
+      if (texts.length >= windows) break;
+    }
+    const ce = await spliceCrossEntropy({
+      models: models.map((m) => m.model),
+      layer: manifest.layer,
+      crosscoder,
+      scale,
+      windows: texts,
+    });
+    return ce.map((c, i) => ({ revision: manifest.revisions[i]!.revision, ...c }));
+  } finally {
+    for (const m of models) m.model.dispose();
   }
 }
 
@@ -113,17 +160,19 @@ export async function runEvaluate(options: {
   run: string;
   acts: string;
   maxRows: number;
+  ceWindows: number;
   isJson: boolean;
   isPerFeature: boolean;
   backend: BackendPreference | undefined;
 }): Promise<void> {
   await selectBackend(options.backend ?? 'auto');
-  const { metrics } = await evaluateRun(options.run, options.acts, options.maxRows);
-  const out = summary(metrics, options.isPerFeature);
+  const { metrics, ce } = await evaluateRun(options.run, options.acts, options.maxRows, options.ceWindows);
+  const out = { ...summary(metrics, options.isPerFeature), crossEntropy: ce };
   if (options.isJson) {
     console.log(JSON.stringify(out));
     return;
   }
+  const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
   console.log(`tokens ${out.tokens}`);
   console.log(
     `MSE ${out.mse.toFixed(5)} (per checkpoint ${out.msePerCheckpoint.map((x) => x.toFixed(5)).join(', ')})`,
@@ -132,8 +181,19 @@ export async function runEvaluate(options: {
     `FVU ${out.fvu.toFixed(4)}, explained variance ${out.explainedVariance.toFixed(4)} (ratio of sums); per-token mean EV ${out.explainedVariancePerTokenMean.toFixed(4)}`,
   );
   console.log(
-    `L0 ${out.l0.toFixed(2)}, L1 ${out.l1.toFixed(4)}, dead ${(100 * out.deadFraction).toFixed(1)}%, dense ${(100 * out.denseFraction).toFixed(1)}%`,
+    `L0 ${out.l0.toFixed(2)}, L1 ${out.l1.toFixed(4)}, dead ${pct(out.deadFraction)}, dense ${pct(out.denseFraction)}`,
   );
+  if (ce === null) {
+    console.log(
+      'ΔCE: not computed (--ce-windows 0, or single-file activations without checkpoints and corpus)',
+    );
+    return;
+  }
+  for (const c of ce) {
+    console.log(
+      `${c.revision}: CE clean ${c.ceClean.toFixed(4)}, spliced ${c.ceSpliced.toFixed(4)}, zero ${c.ceZero.toFixed(4)}; ΔCE ${c.deltaCe.toFixed(4)}, CE recovered ${pct(c.ceRecovered)}`,
+    );
+  }
 }
 
 /** `ctt crosscoder loss`: {"mse","l1","loss","l0"} of the run's current weights on these activations. */

@@ -400,17 +400,31 @@ export function buildProgram(): Command {
     .requiredOption('--acts <path>', 'activation store folder or safetensors file')
     .option('--max-rows <n>', 'evaluate on at most n rows', parseCount, 1_000_000)
     .option('--per-feature', 'include per-feature firing rate, RelDec and decoder cosine')
+    .option(
+      '--ce-windows <n>',
+      'ΔCE / CE-recovered on this many corpus windows of a store folder (0: skip)',
+      parseCount,
+      16,
+    )
     .option('--json', 'print JSON')
     .addOption(backendOption())
     .action(
       async (
         run: string,
-        o: { acts: string; maxRows: number; perFeature?: boolean; json?: boolean; backend?: string },
+        o: {
+          acts: string;
+          maxRows: number;
+          ceWindows: number;
+          perFeature?: boolean;
+          json?: boolean;
+          backend?: string;
+        },
       ) => {
         await runEvaluate({
           run,
           acts: o.acts,
           maxRows: o.maxRows,
+          ceWindows: o.ceWindows,
           isJson: o.json === true,
           isPerFeature: o.perFeature === true,
           backend: parseBackendPreference(o.backend),

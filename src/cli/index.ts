@@ -4,6 +4,7 @@ import { appVersion } from '../main/workbench';
 import { backendChain } from '../core/backend';
 import { runExtract } from './extract-command';
 import { runInfo } from './info-command';
+import { runAttribute, runLifecycle } from './attribute-command';
 import { runCrosscoderLoss, runEvaluate, runTrain } from './crosscoder-command';
 import { runLmForward } from './lm-command';
 import { runModelsDownload, runModelsInspect, runModelsRevisions } from './models-command';
@@ -450,6 +451,77 @@ export function buildProgram(): Command {
         maxRows: o.maxRows,
         backend: parseBackendPreference(o.backend),
       });
+    });
+
+  program
+    .command('attribute')
+    .description(
+      'IE of every crosscoder feature per checkpoint on a minimal-pair task (integrated gradients or attribution patching)',
+    )
+    .requiredOption('--run <dir>', 'crosscoder run directory')
+    .requiredOption(
+      '--model <dir>',
+      'model family folder (one subfolder per revision) or HF cache repo folder',
+    )
+    .requiredOption(
+      '--revisions <list>',
+      "the run's checkpoints, earliest first, e.g. step100,step400,step1600",
+    )
+    .requiredOption('--layer <L>', 'hook block (0-based output), as in extraction', parseCount)
+    .requiredOption('--task <file>', 'task file (BLiMP, CLAMS, MultiBLiMP)')
+    .addOption(
+      new Option('--method <m>', 'ig: integrated gradients; atp: attribution patching')
+        .choices(['ig', 'atp'])
+        .default('ig'),
+    )
+    .option('--steps <n>', 'integrated-gradient steps (α = 0, 1/n, …)', parseCount, 10)
+    .option('--limit <n>', 'use the first n pairs', parseCount)
+    .option('--threshold <x>', 'zero per-position effects with |e| ≤ x before summing', parseNumber)
+    .requiredOption('--out <file>', 'ie.json to write')
+    .addOption(backendOption())
+    .action(
+      async (o: {
+        run: string;
+        model: string;
+        revisions: string;
+        layer: number;
+        task: string;
+        method: 'ig' | 'atp';
+        steps: number;
+        limit?: number;
+        threshold?: number;
+        out: string;
+        backend?: string;
+      }) => {
+        await runAttribute({
+          run: o.run,
+          model: o.model,
+          revisions: o.revisions
+            .split(',')
+            .map((r) => r.trim())
+            .filter((r) => r !== ''),
+          layer: o.layer,
+          task: o.task,
+          method: o.method,
+          steps: o.steps,
+          limit: o.limit,
+          threshold: o.threshold ?? null,
+          out: o.out,
+          backend: parseBackendPreference(o.backend),
+        });
+      },
+    );
+
+  program
+    .command('lifecycle')
+    .description('RelIE and lifecycle category of the top features per checkpoint, from an ie.json')
+    .requiredOption('--ie <file>', 'ie.json written by ctt attribute')
+    .option('--low <x>', 'lower RelIE threshold', parseNumber, 0.3)
+    .option('--high <x>', 'upper RelIE threshold', parseNumber, 0.7)
+    .option('--top <k>', 'top-k features by |IE| per checkpoint (union)', parseCount, 10)
+    .option('--json', 'print JSON')
+    .action((o: { ie: string; low: number; high: number; top: number; json?: boolean }) => {
+      runLifecycle({ ie: o.ie, low: o.low, high: o.high, top: o.top, isJson: o.json === true });
     });
 
   return program;

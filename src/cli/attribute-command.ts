@@ -1,0 +1,185 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { resolveCheckpoints } from '../core/activations/checkpoint-source';
+import { computeIe, type MetricItem } from '../core/attribution/attribute';
+import { assertThresholds, lifecycleOf, selectTopFeatures } from '../core/attribution/lifecycle';
+import { selectBackend } from '../core/backend';
+import { loadRun } from '../core/crosscoder/run-files';
+import { loadLanguageModel, type LoadedLanguageModel } from '../core/lm/load';
+import { tokenizePairs } from '../core/tasks/answer-tokens';
+import { importTaskFile } from '../core/tasks/importers';
+import { appVersion } from '../main/workbench';
+import type { BackendPreference } from '../shared/domain';
+
+/** ie.json: signed IE [M][F] with the provenance needed to reproduce it. */
+export const ieFileSchema = z.object({
+  ie: z.array(z.array(z.number())).min(2).max(3),
+  errorIe: z.array(z.number()),
+  metricClean: z.array(z.number()),
+  metricAblated: z.array(z.number()),
+  n: z.number().int(),
+  skipped: z.number().int(),
+  isComplete: z.boolean(),
+  provenance: z.looseObject({
+    run: z.string(),
+    model: z.string(),
+    revisions: z.array(z.object({ revision: z.string(), tokensSeen: z.number().nullable() })),
+    layer: z.number().int(),
+    task: z.string(),
+    method: z.enum(['ig', 'atp']),
+    steps: z.number().int(),
+    threshold: z.number().nullable(),
+  }),
+});
+export type IeFile = z.infer<typeof ieFileSchema>;
+
+export async function runAttribute(options: {
+  run: string;
+  model: string;
+  revisions: string[];
+  layer: number;
+  task: string;
+  method: 'ig' | 'atp';
+  steps: number;
+  limit: number | undefined;
+  threshold: number | null;
+  out: string;
+  backend: BackendPreference | undefined;
+}): Promise<void> {
+  const run = await loadRun(options.run);
+  const models: LoadedLanguageModel[] = [];
+  try {
+    if (options.revisions.length !== run.config.nCheckpoints) {
+      throw new Error(
+        `the run is a crosscoder over ${run.config.nCheckpoints} checkpoints; --revisions names ${options.revisions.length}`,
+      );
+    }
+    const imported = await importTaskFile(
+      options.task,
+      options.limit === undefined ? {} : { limit: options.limit },
+    );
+    if (imported.pairs.length === 0) throw new Error(`${options.task}: no minimal pairs to attribute`);
+    const { checkpoints } = await resolveCheckpoints(options.model, options.revisions);
+    await selectBackend(options.backend ?? 'auto');
+    for (const c of checkpoints) models.push(await loadLanguageModel(c.path, { isTokenizerRequired: true }));
+    for (const [i, m] of models.entries()) {
+      if (m.folder.config.dModel !== run.config.dModel) {
+        throw new Error(
+          `${checkpoints[i]!.path}: d_model ${m.folder.config.dModel} does not match the run's ${run.config.dModel}`,
+        );
+      }
+    }
+    const tokenizer = models[0]!.tokenizer!;
+    const encode = (text: string) => tokenizer.encode(text, { addSpecialTokens: false });
+    // The metric reads one position: where the two answers first differ (single tokens, or after shared ones).
+    const tokenized = tokenizePairs(imported.pairs, encode, 'multiToken');
+    const items: MetricItem[] = tokenized.items
+      .filter(({ tokens }) => tokens.divergence !== null)
+      .map(({ tokens }) => ({
+        prefixIds: tokens.divergence!.prefixIds,
+        rightId: tokens.divergence!.goodId,
+        wrongId: tokens.divergence!.badId,
+      }));
+    const skipped = imported.skipped.length + tokenized.items.length - items.length;
+    if (items.length === 0) {
+      throw new Error(
+        `${options.task}: no pair has answers that differ at one token position under the stated rule`,
+      );
+    }
+    const controller = new AbortController();
+    const onSigint = (): void => controller.abort();
+    process.once('SIGINT', onSigint);
+    const steps = options.method === 'atp' ? 1 : options.steps;
+    const started = performance.now();
+    let isComplete = true;
+    let result;
+    try {
+      result = await computeIe({
+        models: models.map((m) => m.model),
+        layer: options.layer,
+        crosscoder: run.crosscoder,
+        scale: run.scale,
+        items,
+        steps,
+        threshold: options.threshold,
+        signal: controller.signal,
+        onProgress: (p) => {
+          const eta = ((performance.now() - started) / 1000 / p.step) * (p.total - p.step);
+          process.stderr.write(`\rattributing ${p.step}/${p.total} pairs, ETA ${eta.toFixed(0)} s   `);
+        },
+      });
+    } finally {
+      process.off('SIGINT', onSigint);
+      process.stderr.write('\n');
+    }
+    isComplete = result.n === items.length;
+    const file: IeFile = {
+      ...result,
+      skipped,
+      isComplete,
+      provenance: {
+        run: resolve(options.run),
+        runConfig: run.config,
+        model: resolve(options.model),
+        revisions: checkpoints.map((c) => ({ revision: c.revision, tokensSeen: c.tokensSeen ?? null })),
+        layer: options.layer,
+        task: resolve(options.task),
+        method: options.method,
+        steps,
+        threshold: options.threshold,
+        metric:
+          'logit(wrong) − logit(right) at the first differing answer token; positive IE supports the right answer',
+        aggregation: 'per example: sum over real tokens; then mean over examples',
+        appVersion,
+        createdAt: new Date().toISOString(),
+      },
+    };
+    writeFileSync(options.out, JSON.stringify(file));
+    console.log(
+      `IE over ${result.n} pairs (${skipped} skipped) for ${run.config.nFeatures} features × ${models.length} checkpoints → ${options.out}`,
+    );
+  } finally {
+    run.crosscoder.dispose();
+    models.forEach((m) => m.model.dispose());
+  }
+}
+
+export function runLifecycle(options: {
+  ie: string;
+  low: number;
+  high: number;
+  top: number;
+  isJson: boolean;
+}): void {
+  const thresholds = { low: options.low, high: options.high };
+  assertThresholds(thresholds);
+  let parsed: IeFile;
+  try {
+    parsed = ieFileSchema.parse(JSON.parse(readFileSync(options.ie, 'utf8')));
+  } catch (error) {
+    throw new Error(
+      `${options.ie}: not an ie.json written by ctt attribute (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`,
+    );
+  }
+  const selected = selectTopFeatures(parsed.ie, options.top).map((f) => {
+    const l = lifecycleOf(parsed.ie, f, thresholds);
+    return { feature: l.feature, ie: l.ie, relIE: l.relIE, category: l.category, bucket: l.bucket };
+  });
+  if (options.isJson) {
+    console.log(JSON.stringify(selected));
+    return;
+  }
+  if (!parsed.isComplete) console.log('note: this IE file comes from a cancelled run (partial)');
+  for (const s of selected) {
+    const rel =
+      s.relIE === null
+        ? 'undefined'
+        : Array.isArray(s.relIE)
+          ? s.relIE.map((v) => v.toFixed(2)).join('/')
+          : s.relIE.toFixed(2);
+    console.log(
+      `feature ${String(s.feature).padStart(6)}  RelIE ${rel.padEnd(14)} ${s.category.padEnd(13)} IE ${s.ie.map((v) => v.toFixed(4)).join(', ')}`,
+    );
+  }
+}

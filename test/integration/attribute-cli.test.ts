@@ -1,0 +1,131 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createTmpDirs } from '../helpers/tmp-dir';
+
+// Demo family end to end through the CLI: extract → train → attribute → lifecycle (2 checkpoints).
+const env = { ...process.env, CTT_BACKEND: 'wasm' };
+const ctt = (args: string[]) =>
+  spawnSync(process.execPath, ['bin/ctt.mjs', ...args], { encoding: 'utf8', env });
+const family = 'resources/demo/models/demo-lm';
+
+describe('ctt attribute and ctt lifecycle on the demo family', () => {
+  const tmp = createTmpDirs();
+  afterAll(() => tmp.cleanup());
+
+  it('writes signed IE [M][F] with provenance, and lifecycle categories for the selected features', () => {
+    const dir = tmp.make();
+    const acts = join(dir, 'acts');
+    const run = join(dir, 'run');
+    const ie = join(dir, 'ie.json');
+    const steps = [
+      [
+        'extract',
+        '--model',
+        family,
+        '--revisions',
+        'step200,step1600',
+        '--layer',
+        '1',
+        '--tokens',
+        '3000',
+        '--out',
+        acts,
+      ],
+      [
+        'train',
+        '--acts',
+        acts,
+        '--features',
+        '128',
+        '--steps',
+        '150',
+        '--batch',
+        '256',
+        '--lr',
+        '2e-3',
+        '--lambda',
+        '1',
+        '--out',
+        run,
+      ],
+      [
+        'attribute',
+        '--run',
+        run,
+        '--model',
+        family,
+        '--revisions',
+        'step200,step1600',
+        '--layer',
+        '1',
+        '--task',
+        'resources/demo/tasks/sv_pp_attractor.eng.jsonl',
+        '--limit',
+        '16',
+        '--out',
+        ie,
+      ],
+    ];
+    for (const args of steps) {
+      const result = ctt(args);
+      expect(result.status, `${args[0]}: ${result.stderr}`).toBe(0);
+    }
+    const file = JSON.parse(readFileSync(ie, 'utf8')) as {
+      ie: number[][];
+      n: number;
+      isComplete: boolean;
+      provenance: {
+        method: string;
+        steps: number;
+        revisions: { revision: string; tokensSeen: number | null }[];
+        threshold: number | null;
+      };
+    };
+    expect(file.ie).toHaveLength(2);
+    expect(file.ie[0]).toHaveLength(128);
+    expect(file.n).toBe(16);
+    expect(file.isComplete).toBe(true);
+    expect(file.provenance).toMatchObject({ method: 'ig', steps: 10, threshold: null });
+    expect(file.provenance.revisions).toEqual([
+      { revision: 'step200', tokensSeen: 200 * 512 },
+      { revision: 'step1600', tokensSeen: 1600 * 512 },
+    ]);
+
+    const lifecycle = ctt(['lifecycle', '--ie', ie, '--top', '5', '--json']);
+    expect(lifecycle.status, lifecycle.stderr).toBe(0);
+    const selected = JSON.parse(lifecycle.stdout) as {
+      feature: number;
+      ie: number[];
+      relIE: number | null;
+      category: string;
+    }[];
+    expect(selected.length).toBeGreaterThan(0);
+    expect(selected.length).toBeLessThanOrEqual(10);
+    for (const s of selected) {
+      expect(s.ie).toEqual([file.ie[0]![s.feature], file.ie[1]![s.feature]]);
+      expect(s.relIE).toBeCloseTo(Math.abs(s.ie[1]!) / (Math.abs(s.ie[0]!) + Math.abs(s.ie[1]!)), 10);
+      expect(['emerged', 'maintained', 'discontinued']).toContain(s.category);
+    }
+    const bad = ctt(['lifecycle', '--ie', ie, '--low', '0.8', '--high', '0.2', '--json']);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/0 ≤ low < high ≤ 1/);
+    const wrongCount = ctt([
+      'attribute',
+      '--run',
+      run,
+      '--model',
+      family,
+      '--revisions',
+      'step200',
+      '--layer',
+      '1',
+      '--task',
+      'resources/demo/tasks/det_noun.eng.jsonl',
+      '--out',
+      join(dir, 'x.json'),
+    ]);
+    expect(wrongCount.stderr).toMatch(/crosscoder over 2 checkpoints; --revisions names 1/);
+  });
+});

@@ -6,6 +6,7 @@ import { runExtract } from './extract-command';
 import { runInfo } from './info-command';
 import { runAttribute, runLifecycle } from './attribute-command';
 import { runCrosscoderLoss, runEvaluate, runTrain } from './crosscoder-command';
+import { runDashboards } from './dashboards-command';
 import { runLmForward } from './lm-command';
 import { runModelsDownload, runModelsInspect, runModelsRevisions } from './models-command';
 import { runModelsAdd, runModelsList, runModelsValidate } from './models-store-command';
@@ -523,6 +524,34 @@ export function buildProgram(): Command {
     .action((o: { ie: string; low: number; high: number; top: number; json?: boolean }) => {
       runLifecycle({ ie: o.ie, low: o.low, high: o.high, top: o.top, isJson: o.json === true });
     });
+
+  program
+    .command('dashboards')
+    .description(
+      'feature dashboards data: top contexts, quantile samples, density, histogram, logit effects per checkpoint',
+    )
+    .requiredOption('--run <dir>', 'crosscoder run directory')
+    .requiredOption('--acts <dir>', 'activation store folder the run was trained on')
+    .requiredOption('--features <list>', 'feature indices (1,2,3) or "selected" (top-k by |IE|, with --ie)')
+    .option('--ie <file>', 'ie.json from ctt attribute, for --features selected')
+    .option('--top <k>', 'top-k per checkpoint for "selected"', parseCount, 10)
+    .option('--max-rows <n>', 'activation rows to scan', parseCount, 200_000)
+    .requiredOption('--out <dir>', 'output folder (index.json, feature-<i>.json)')
+    .addOption(backendOption())
+    .action(
+      async (o: {
+        run: string;
+        acts: string;
+        features: string;
+        ie?: string;
+        top: number;
+        maxRows: number;
+        out: string;
+        backend?: string;
+      }) => {
+        await runDashboards({ ...o, ie: o.ie, backend: parseBackendPreference(o.backend) });
+      },
+    );
 
   return program;
 }

@@ -10,7 +10,7 @@ const ctt = (args: string[]) =>
   spawnSync(process.execPath, ['bin/ctt.mjs', ...args], { encoding: 'utf8', env });
 const family = 'resources/demo/models/demo-lm';
 
-describe('ctt attribute and ctt lifecycle on the demo family', () => {
+describe('ctt attribute, lifecycle and dashboards on the demo family', () => {
   const tmp = createTmpDirs();
   afterAll(() => tmp.cleanup());
 
@@ -108,6 +108,58 @@ describe('ctt attribute and ctt lifecycle on the demo family', () => {
       expect(s.relIE).toBeCloseTo(Math.abs(s.ie[1]!) / (Math.abs(s.ie[0]!) + Math.abs(s.ie[1]!)), 10);
       expect(['emerged', 'maintained', 'discontinued']).toContain(s.category);
     }
+    // Dashboards for the selected features, from the same store and run.
+    const dash = join(dir, 'dash');
+    const dashboards = ctt([
+      'dashboards',
+      '--run',
+      run,
+      '--acts',
+      acts,
+      '--features',
+      'selected',
+      '--ie',
+      ie,
+      '--top',
+      '5',
+      '--out',
+      dash,
+    ]);
+    expect(dashboards.status, dashboards.stderr).toBe(0);
+    const index = JSON.parse(readFileSync(join(dash, 'index.json'), 'utf8')) as {
+      features: { feature: number; file: string }[];
+      rows: number;
+    };
+    expect(index.features.map((x) => x.feature)).toEqual(selected.map((x) => x.feature));
+    for (const entry of index.features) {
+      const d = JSON.parse(readFileSync(join(dash, entry.file), 'utf8')) as {
+        rows: number;
+        density: number;
+        histogram: { counts: number[] };
+        topContexts: {
+          activation: number;
+          position: number;
+          tokens: { activation: number | null; isCenter: boolean }[];
+        }[];
+        quantiles: { low: number; high: number }[];
+        checkpoints: { relDec: number; topLogits: { value: number }[]; bottomLogits: { value: number }[] }[];
+      };
+      expect(d.histogram.counts.reduce((a, b) => a + b, 0)).toBe(Math.round(d.density * d.rows));
+      expect(d.topContexts.length).toBeLessThanOrEqual(20);
+      const top = d.topContexts.map((c) => c.activation);
+      expect(top).toEqual([...top].sort((a, b) => b - a));
+      for (const c of d.topContexts) {
+        expect(c.tokens.length).toBeLessThanOrEqual(11);
+        expect(c.tokens.find((t) => t.isCenter)!.activation).toBe(c.activation);
+      }
+      for (let q = 1; q < d.quantiles.length; q++)
+        expect(d.quantiles[q]!.low).toBeGreaterThanOrEqual(d.quantiles[q - 1]!.low);
+      expect(d.checkpoints).toHaveLength(2);
+      expect(d.checkpoints[0]!.relDec + d.checkpoints[1]!.relDec).toBeCloseTo(1, 6);
+      for (const c of d.checkpoints)
+        expect(c.topLogits[0]!.value).toBeGreaterThanOrEqual(c.bottomLogits[0]!.value);
+    }
+
     const bad = ctt(['lifecycle', '--ie', ie, '--low', '0.8', '--high', '0.2', '--json']);
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/0 ≤ low < high ≤ 1/);

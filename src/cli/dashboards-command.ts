@@ -1,0 +1,88 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { openActivationStore } from '../core/activations/activation-store';
+import { computeDashboards, dashboardLogitNote } from '../core/attribution/dashboards';
+import { selectTopFeatures } from '../core/attribution/lifecycle';
+import { selectBackend } from '../core/backend';
+import { loadRun } from '../core/crosscoder/run-files';
+import { loadTokenizer } from '../core/hf/tokenizer';
+import type { BackendPreference } from '../shared/domain';
+import { ieFileSchema } from './attribute-command';
+
+/** `ctt dashboards`: one JSON file per feature (contexts, quantiles, histogram, logit effects) + index.json. */
+export async function runDashboards(options: {
+  run: string;
+  acts: string;
+  features: string;
+  ie: string | undefined;
+  top: number;
+  maxRows: number;
+  out: string;
+  backend: BackendPreference | undefined;
+}): Promise<void> {
+  let features: number[];
+  if (options.features === 'selected') {
+    if (options.ie === undefined)
+      throw new Error('--features selected needs --ie ie.json (the top features by |IE| per checkpoint)');
+    features = selectTopFeatures(
+      ieFileSchema.parse(JSON.parse(readFileSync(options.ie, 'utf8'))).ie,
+      options.top,
+    );
+  } else {
+    features = options.features.split(',').map((x) => Number(x.trim()));
+    if (features.some((x) => !Number.isInteger(x) || x < 0))
+      throw new Error(`--features "${options.features}": give feature indices (1,2,3) or "selected"`);
+  }
+  await selectBackend(options.backend ?? 'auto');
+  const store = await openActivationStore(options.acts);
+  if (store.manifest === null)
+    throw new Error(`${options.acts}: dashboards need an activation store folder, not a single file`);
+  const run = await loadRun(options.run);
+  try {
+    const tokenizer = await loadTokenizer(store.manifest.revisions[0]!.path);
+    const started = performance.now();
+    const dashboards = await computeDashboards({
+      store,
+      crosscoder: run.crosscoder,
+      scale: run.scale,
+      features,
+      decodeToken: (id) => tokenizer.decode([id]),
+      maxRows: options.maxRows,
+      onProgress: (p) => process.stderr.write(`\r${p.message ?? ''}   `),
+    });
+    process.stderr.write('\n');
+    mkdirSync(options.out, { recursive: true });
+    for (const dashboard of dashboards)
+      writeFileSync(join(options.out, `feature-${dashboard.feature}.json`), JSON.stringify(dashboard));
+    writeFileSync(
+      join(options.out, 'index.json'),
+      JSON.stringify(
+        {
+          run: options.run,
+          acts: options.acts,
+          revisions: store.manifest.revisions.map((r) => ({
+            revision: r.revision,
+            tokensSeen: r.tokensSeen ?? null,
+          })),
+          layer: store.manifest.layer,
+          rows: dashboards[0]?.rows ?? 0,
+          logitNote: dashboardLogitNote,
+          features: dashboards.map((x) => ({
+            feature: x.feature,
+            density: x.density,
+            maxActivation: x.maxActivation,
+            file: `feature-${x.feature}.json`,
+          })),
+          createdAt: new Date().toISOString(),
+        },
+        null,
+        2,
+      ),
+    );
+    console.log(
+      `${dashboards.length} dashboards over ${dashboards[0]?.rows ?? 0} rows in ${((performance.now() - started) / 1000).toFixed(1)} s → ${options.out}`,
+    );
+  } finally {
+    run.crosscoder.dispose();
+  }
+}

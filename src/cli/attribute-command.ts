@@ -2,9 +2,16 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { resolveCheckpoints } from '../core/activations/checkpoint-source';
+import { ablationEffects, spearman } from '../core/attribution/ablation';
 import { computeIe, type MetricItem } from '../core/attribution/attribute';
-import { assertThresholds, lifecycleOf, selectTopFeatures } from '../core/attribution/lifecycle';
+import {
+  assertThresholds,
+  lifecycleOf,
+  relativeShares,
+  selectTopFeatures,
+} from '../core/attribution/lifecycle';
 import { selectBackend } from '../core/backend';
+import { decoderStatistics } from '../core/crosscoder/evaluate';
 import { loadRun } from '../core/crosscoder/run-files';
 import { loadLanguageModel, type LoadedLanguageModel } from '../core/lm/load';
 import { tokenizePairs } from '../core/tasks/answer-tokens';
@@ -34,19 +41,18 @@ export const ieFileSchema = z.object({
 });
 export type IeFile = z.infer<typeof ieFileSchema>;
 
-export async function runAttribute(options: {
+interface AttributionInputs {
   run: string;
   model: string;
   revisions: string[];
   layer: number;
   task: string;
-  method: 'ig' | 'atp';
-  steps: number;
   limit: number | undefined;
-  threshold: number | null;
-  out: string;
   backend: BackendPreference | undefined;
-}): Promise<void> {
+}
+
+/** Loads the run and the M checkpoints, checks they fit together, and reduces the task to metric items. */
+async function prepareAttribution(options: AttributionInputs) {
   const run = await loadRun(options.run);
   const models: LoadedLanguageModel[] = [];
   try {
@@ -87,6 +93,24 @@ export async function runAttribute(options: {
         `${options.task}: no pair has answers that differ at one token position under the stated rule`,
       );
     }
+    return { run, models, checkpoints, items, skipped };
+  } catch (error) {
+    run.crosscoder.dispose();
+    models.forEach((m) => m.model.dispose());
+    throw error;
+  }
+}
+
+export async function runAttribute(
+  options: AttributionInputs & {
+    method: 'ig' | 'atp';
+    steps: number;
+    threshold: number | null;
+    out: string;
+  },
+): Promise<void> {
+  const { run, models, checkpoints, items, skipped } = await prepareAttribution(options);
+  try {
     const controller = new AbortController();
     const onSigint = (): void => controller.abort();
     process.once('SIGINT', onSigint);
@@ -181,5 +205,69 @@ export function runLifecycle(options: {
     console.log(
       `feature ${String(s.feature).padStart(6)}  RelIE ${rel.padEnd(14)} ${s.category.padEnd(13)} IE ${s.ie.map((v) => v.toFixed(4)).join(', ')}`,
     );
+  }
+}
+
+/**
+ * `ctt ablation`: the paper's check of RelIE. Each selected feature is ablated in each checkpoint; the
+ * drop in log p(right) − log p(wrong) gives per-checkpoint shares, compared by Spearman ρ with RelIE and
+ * with RelDec (for 2 checkpoints the later share; for 3, all components).
+ */
+export async function runAblation(
+  options: AttributionInputs & { ie: string; top: number; isJson: boolean },
+): Promise<void> {
+  const ieFile = ieFileSchema.parse(JSON.parse(readFileSync(options.ie, 'utf8')));
+  const features = selectTopFeatures(ieFile.ie, options.top);
+  if (features.length === 0) throw new Error(`${options.ie}: every feature has zero IE; nothing to ablate`);
+  const { run, models, items } = await prepareAttribution(options);
+  try {
+    const effects = await ablationEffects({
+      models: models.map((m) => m.model),
+      layer: options.layer,
+      crosscoder: run.crosscoder,
+      scale: run.scale,
+      items,
+      features,
+    });
+    const { relDec } = await decoderStatistics(run.crosscoder);
+    const m = run.config.nCheckpoints;
+    const components = m === 2 ? [1] : [0, 1, 2];
+    const rows = effects.map((e) => ({
+      ...e,
+      relIE: relativeShares(ieFile.ie.map((r) => r[e.feature]!)),
+      relDec: relDec[e.feature]!,
+    }));
+    const usable = rows.filter((r) => r.share !== null && r.relIE !== null);
+    const flat = (pick: (r: (typeof rows)[number]) => number[]): number[] =>
+      usable.flatMap((r) => components.map((c) => pick(r)[c]!));
+    const ablationShares = flat((r) => r.share!);
+    const result = {
+      n: items.length,
+      features: rows,
+      spearmanRelIE: spearman(
+        ablationShares,
+        flat((r) => r.relIE!),
+      ),
+      spearmanRelDec: spearman(
+        ablationShares,
+        flat((r) => r.relDec),
+      ),
+    };
+    if (options.isJson) {
+      console.log(JSON.stringify(result));
+      return;
+    }
+    for (const r of rows) {
+      console.log(
+        `feature ${String(r.feature).padStart(6)} Δ ${r.delta.map((v) => v.toFixed(4)).join(', ')}  ablation share ${r.share?.map((v) => v.toFixed(2)).join('/') ?? 'undefined'}  RelIE ${r.relIE?.map((v) => v.toFixed(2)).join('/') ?? 'undefined'}`,
+      );
+    }
+    const fmt = (x: number | null): string => (x === null ? 'undefined' : x.toFixed(3));
+    console.log(
+      `Spearman ρ(ablation share, RelIE) = ${fmt(result.spearmanRelIE)}; ρ(ablation share, RelDec) = ${fmt(result.spearmanRelDec)} over ${usable.length} features`,
+    );
+  } finally {
+    run.crosscoder.dispose();
+    models.forEach((x) => x.model.dispose());
   }
 }

@@ -4,7 +4,7 @@ import { appVersion } from '../main/workbench';
 import { backendChain } from '../core/backend';
 import { runExtract } from './extract-command';
 import { runInfo } from './info-command';
-import { runAttribute, runLifecycle } from './attribute-command';
+import { runAblation, runAttribute, runLifecycle } from './attribute-command';
 import { runCrosscoderLoss, runEvaluate, runTrain } from './crosscoder-command';
 import { runDashboards } from './dashboards-command';
 import { runLmForward } from './lm-command';
@@ -508,6 +508,52 @@ export function buildProgram(): Command {
           limit: o.limit,
           threshold: o.threshold ?? null,
           out: o.out,
+          backend: parseBackendPreference(o.backend),
+        });
+      },
+    );
+
+  program
+    .command('ablation')
+    .description(
+      'validate RelIE: ablate each top feature per checkpoint; Spearman of ablation shares vs RelIE and RelDec',
+    )
+    .requiredOption('--run <dir>', 'crosscoder run directory')
+    .requiredOption('--model <dir>', 'model family folder or HF cache repo folder')
+    .requiredOption('--revisions <list>', "the run's checkpoints, earliest first")
+    .requiredOption('--layer <L>', 'hook block', parseCount)
+    .requiredOption('--task <file>', 'task file')
+    .requiredOption('--ie <file>', 'ie.json from ctt attribute (selects the features)')
+    .option('--top <k>', 'top-k per checkpoint by |IE|', parseCount, 10)
+    .option('--limit <n>', 'use the first n pairs', parseCount)
+    .option('--json', 'print JSON')
+    .addOption(backendOption())
+    .action(
+      async (o: {
+        run: string;
+        model: string;
+        revisions: string;
+        layer: number;
+        task: string;
+        ie: string;
+        top: number;
+        limit?: number;
+        json?: boolean;
+        backend?: string;
+      }) => {
+        await runAblation({
+          run: o.run,
+          model: o.model,
+          revisions: o.revisions
+            .split(',')
+            .map((r) => r.trim())
+            .filter((r) => r !== ''),
+          layer: o.layer,
+          task: o.task,
+          limit: o.limit,
+          ie: o.ie,
+          top: o.top,
+          isJson: o.json === true,
           backend: parseBackendPreference(o.backend),
         });
       },

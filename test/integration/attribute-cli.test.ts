@@ -160,6 +160,36 @@ describe('ctt attribute, lifecycle and dashboards on the demo family', () => {
         expect(c.topLogits[0]!.value).toBeGreaterThanOrEqual(c.bottomLogits[0]!.value);
     }
 
+    const ablation = ctt([
+      'ablation',
+      '--run',
+      run,
+      '--model',
+      family,
+      '--revisions',
+      'step200,step1600',
+      '--layer',
+      '1',
+      '--task',
+      'resources/demo/tasks/sv_pp_attractor.eng.jsonl',
+      '--limit',
+      '16',
+      '--ie',
+      ie,
+      '--top',
+      '5',
+      '--json',
+    ]);
+    expect(ablation.status, ablation.stderr).toBe(0);
+    const check = JSON.parse(ablation.stdout) as {
+      n: number;
+      features: { share: number[] | null }[];
+      spearmanRelIE: number | null;
+    };
+    expect(check.n).toBe(16);
+    expect(check.features).toHaveLength(selected.length);
+    expect(check.spearmanRelIE === null || Math.abs(check.spearmanRelIE) <= 1).toBe(true);
+
     const bad = ctt(['lifecycle', '--ie', ie, '--low', '0.8', '--high', '0.2', '--json']);
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/0 ≤ low < high ≤ 1/);

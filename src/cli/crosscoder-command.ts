@@ -6,32 +6,10 @@ import { loadLanguageModel, type LoadedLanguageModel } from '../core/lm/load';
 import { selectBackend } from '../core/backend';
 import type { CrosscoderConfigInput } from '../core/crosscoder/config';
 import { evaluateCrosscoder, type EvaluationMetrics } from '../core/crosscoder/evaluate';
+import { normalizedRows, summarizeEvaluation } from '../core/crosscoder/evaluation-summary';
 import { loadRun } from '../core/crosscoder/run-files';
 import { trainCrosscoderRun } from '../core/crosscoder/train-run';
 import type { BackendPreference } from '../shared/domain';
-
-const chunkRows = 4096;
-
-/** Rows of the store, at most `maxRows`, multiplied by the run's scale factors, in chunks. */
-async function* normalizedRows(
-  store: ActivationStore,
-  scale: Float32Array,
-  maxRows: number,
-): AsyncGenerator<Float32Array> {
-  const { nCheckpoints: m, dModel: d } = store;
-  if (scale.length !== m)
-    throw new Error(`the run has ${scale.length} scale factors, the activations ${m} checkpoints`);
-  let left = maxRows;
-  for (let s = 0; s < store.shardRows.length && left > 0; s++) {
-    const rows = await store.readShard(s);
-    const n = Math.min(rows.length / (m * d), left);
-    for (let i = 0; i < n * m * d; i++) rows[i]! *= scale[Math.floor(i / d) % m]!;
-    for (let start = 0; start < n; start += chunkRows) {
-      yield rows.subarray(start * m * d, Math.min(n, start + chunkRows) * m * d);
-    }
-    left -= n;
-  }
-}
 
 async function evaluateRun(run: string, acts: string, maxRows: number, ceWindows = 0) {
   const loaded = await loadRun(run);
@@ -130,30 +108,9 @@ export async function runTrain(options: {
   }
 }
 
-function histogram(values: number[], bins: number): number[] {
-  const counts = new Array<number>(bins).fill(0);
-  for (const v of values) if (Number.isFinite(v)) counts[Math.min(bins - 1, Math.floor(v * bins))]! += 1;
-  return counts;
-}
-
 function summary(metrics: EvaluationMetrics, isPerFeature: boolean) {
-  const { firingRate, relDec, decoderCosine, ...scalars } = metrics;
-  const m = relDec[0]?.length ?? 0;
-  const finiteMean = (xs: number[]): number | null => {
-    const f = xs.filter(Number.isFinite);
-    return f.length === 0 ? null : f.reduce((a, b) => a + b, 0) / f.length;
-  };
-  return {
-    ...scalars,
-    relDecHistogram: Array.from({ length: m }, (_, c) =>
-      histogram(
-        relDec.map((r) => r[c]!),
-        50,
-      ),
-    ),
-    decoderCosineMean: (decoderCosine[0] ?? []).map((_, p) => finiteMean(decoderCosine.map((r) => r[p]!))),
-    ...(isPerFeature ? { firingRate, relDec, decoderCosine } : {}),
-  };
+  const { firingRate, relDec, decoderCosine } = metrics;
+  return { ...summarizeEvaluation(metrics), ...(isPerFeature ? { firingRate, relDec, decoderCosine } : {}) };
 }
 
 export async function runEvaluate(options: {
@@ -173,15 +130,15 @@ export async function runEvaluate(options: {
     return;
   }
   const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
-  console.log(`tokens ${out.tokens}`);
+  console.log(`tokens ${metrics.tokens}`);
   console.log(
-    `MSE ${out.mse.toFixed(5)} (per checkpoint ${out.msePerCheckpoint.map((x) => x.toFixed(5)).join(', ')})`,
+    `MSE ${metrics.mse.toFixed(5)} (per checkpoint ${metrics.msePerCheckpoint.map((x) => x.toFixed(5)).join(', ')})`,
   );
   console.log(
-    `FVU ${out.fvu.toFixed(4)}, explained variance ${out.explainedVariance.toFixed(4)} (ratio of sums); per-token mean EV ${out.explainedVariancePerTokenMean.toFixed(4)}`,
+    `FVU ${metrics.fvu.toFixed(4)}, explained variance ${metrics.explainedVariance.toFixed(4)} (ratio of sums); per-token mean EV ${metrics.explainedVariancePerTokenMean.toFixed(4)}`,
   );
   console.log(
-    `L0 ${out.l0.toFixed(2)}, L1 ${out.l1.toFixed(4)}, dead ${pct(out.deadFraction)}, dense ${pct(out.denseFraction)}`,
+    `L0 ${metrics.l0.toFixed(2)}, L1 ${metrics.l1.toFixed(4)}, dead ${pct(metrics.deadFraction)}, dense ${pct(metrics.denseFraction)}`,
   );
   if (ce === null) {
     console.log(

@@ -8,8 +8,10 @@ import {
   type JobKind,
   type SelfTestResult,
 } from '../shared/domain';
+import { runEstimateTraining } from './estimate-training';
 import { runExtractActivations } from './extract-activations';
 import { runTaskAccuracy } from './task-accuracy';
+import { runTrainCrosscoder } from './train-crosscoder';
 
 export interface ComputeContext {
   signal: AbortSignal;
@@ -43,4 +45,6 @@ export const computeJobs: Record<JobKind, ComputeJob> = {
   selfTest,
   taskAccuracy: runTaskAccuracy,
   extractActivations: runExtractActivations,
+  trainCrosscoder: runTrainCrosscoder,
+  estimateTraining: runEstimateTraining,
 };

@@ -2,13 +2,17 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import packageJson from '../../package.json';
 import type { RequestChannel } from '../shared/contract';
-import type { AppInfo, BackendInfo, BackendPreference } from '../shared/domain';
+import type { AppInfo, BackendInfo, BackendPreference, JobSnapshot } from '../shared/domain';
 import type { Result } from '../shared/result';
 import { createWorkerExecutor, probeBackend } from './jobs/compute-worker-host';
 import { JobRunner, type JobExecutor } from './jobs/job-runner';
+import { ActivationsService } from './services/activations-service';
+import { findDemoCorpusFile } from './services/demo-resources';
 import { dispatch, type CallContext, type Handlers } from './services/dispatch';
 import { EventBus } from './services/event-bus';
 import { createHandlers } from './services/handlers';
+import { ModelsService } from './services/models-service';
+import { TrainingService } from './services/training-service';
 import { createStore, type Store } from './store/store';
 
 export const appVersion: string = packageJson.version;
@@ -24,6 +28,8 @@ export interface WorkbenchOptions {
   /** Replaces the worker-thread backend probe (tests). */
   probe?: (preference: BackendPreference) => Promise<BackendInfo>;
   progressIntervalMs?: number;
+  /** The demo corpus offered by default for extraction; found beside the app when left out. */
+  demoCorpusFile?: string | null;
 }
 
 /** The services behind every adapter (Electron IPC, HTTP serve mode, CLI): one store, one runner. */
@@ -50,10 +56,22 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
   const bus = new EventBus();
   const preference = (): BackendPreference =>
     options.backendOverride ?? store.settings.get().backendPreference;
+  const execute = options.execute ?? createWorkerExecutor(preference);
+  // Services that follow jobs (training runs) see every snapshot before the clients do.
+  let followJob: (snapshot: JobSnapshot) => void = () => undefined;
   const runner = new JobRunner({
     jobs: store.jobs,
-    execute: options.execute ?? createWorkerExecutor(preference),
-    emit: (snapshot) => bus.emit('jobs:progress', snapshot),
+    execute,
+    emit: (snapshot) => {
+      try {
+        followJob(snapshot);
+      } catch (error) {
+        console.error(
+          `Following job ${snapshot.id} failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
+      bus.emit('jobs:progress', snapshot);
+    },
     maxConcurrent: () => store.settings.get().maxConcurrentJobs,
     ...(options.progressIntervalMs === undefined ? {} : { progressIntervalMs: options.progressIntervalMs }),
   });
@@ -64,9 +82,22 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
       console.error(`Backend probe failed: ${error instanceof Error ? error.message : String(error)}`);
       return null;
     }));
+  const models = new ModelsService(store);
+  const activations = new ActivationsService({
+    models,
+    runner,
+    dataDir: options.dataDir,
+    demoCorpusFile: options.demoCorpusFile === undefined ? findDemoCorpusFile() : options.demoCorpusFile,
+  });
+  const training = new TrainingService({ store, runner, models, dataDir: options.dataDir, execute, backend });
+  training.reconcile();
+  followJob = (snapshot) => training.onJobSnapshot(snapshot);
   const handlers = createHandlers({
     store,
     runner,
+    models,
+    activations,
+    training,
     backend,
     appInfo: () => ({
       appName,

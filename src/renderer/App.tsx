@@ -5,10 +5,12 @@ import { ShortcutLegend } from './components/ShortcutLegend';
 import { StatusBar } from './components/StatusBar';
 import { useAsync } from './hooks/use-async';
 import { useJobs } from './hooks/use-jobs';
+import { ActivationsPage } from './pages/ActivationsPage';
 import { JobsPage } from './pages/JobsPage';
 import { ModelsPage } from './pages/ModelsPage';
 import { isPageId, pages, type PageId } from './pages/pages';
 import { SettingsPage } from './pages/SettingsPage';
+import { TrainingPage } from './pages/TrainingPage';
 import { WorkflowPage } from './pages/WorkflowPage';
 
 const pageFromHash = (): PageId => {
@@ -98,6 +100,10 @@ export function App() {
           <JobsPage jobs={jobs} onError={reportError} />
         ) : page === 'models' ? (
           <ModelsPage jobs={jobs} onOpenJobs={() => go('jobs')} />
+        ) : page === 'activations' ? (
+          <ActivationsPage jobs={jobs} onOpenJobs={() => go('jobs')} />
+        ) : page === 'training' ? (
+          <TrainingPage jobs={jobs} onOpenJobs={() => go('jobs')} />
         ) : page === 'settings' ? (
           <SettingsPage info={info.data} settings={settings} onSettings={onSettings} onError={reportError} />
         ) : (

@@ -18,6 +18,20 @@ import {
   settingsSchema,
   taskAccuracyStartSchema,
 } from './domain';
+import {
+  activationDefaultsSchema,
+  activationStoreSummarySchema,
+  extractionStartSchema,
+} from './activation-stores';
+import {
+  metricSeriesSchema,
+  runDetailSchema,
+  runSummarySchema,
+  trainingEstimateInputSchema,
+  trainingEstimateSchema,
+  trainingMetricNameSchema,
+  trainingStartSchema,
+} from './training';
 
 /**
  * The one contract between the UI and the main process. Every request channel has an input and an
@@ -71,6 +85,38 @@ export const requests = {
   },
   /** Starts a `taskAccuracy` job over every checkpoint of a family that has a folder. */
   'tasks:startAccuracy': { input: taskAccuracyStartSchema, output: z.object({ jobId: z.string() }) },
+
+  /** The demo corpus and the default store folder. */
+  'activations:defaults': { input: z.object({}), output: activationDefaultsSchema },
+  /** Stores under <dataDir>/activations and those extraction jobs wrote elsewhere, newest first. */
+  'activations:list': { input: z.object({}), output: z.array(activationStoreSummarySchema) },
+  /** Starts an `extractActivations` job; the same settings into the same folder resume it. */
+  'activations:startExtraction': {
+    input: extractionStartSchema,
+    output: z.object({ jobId: z.string(), outDir: z.string() }),
+  },
+
+  /** Creates a run (<dataDir>/runs/<id>) and starts its `trainCrosscoder` job. */
+  'training:start': {
+    input: trainingStartSchema,
+    output: z.object({ runId: z.string(), jobId: z.string() }),
+  },
+  /** Starts a failed or cancelled run again; the job continues from the run's last save. */
+  'training:resume': {
+    input: z.object({ runId: z.string().min(1) }),
+    output: z.object({ runId: z.string(), jobId: z.string() }),
+  },
+  /** Suggested sizes for a store on this machine and measured steps/s (a few steps on random rows). */
+  'training:estimate': { input: trainingEstimateInputSchema, output: trainingEstimateSchema },
+  /** Crosscoder runs of the default project with status, progress and headline numbers, newest first. */
+  'runs:list': { input: z.object({}), output: z.array(runSummarySchema) },
+  /** Stored metric series of a run by step (all training metrics when `names` is left out). */
+  'runs:metrics': {
+    input: z.object({ runId: z.string().min(1), names: z.array(trainingMetricNameSchema).min(1).optional() }),
+    output: z.array(metricSeriesSchema),
+  },
+  /** A run's config and, once finished, its evaluation summary. */
+  'runs:get': { input: z.object({ runId: z.string().min(1) }), output: runDetailSchema },
 
   'jobs:list': { input: z.object({}), output: z.array(jobSnapshotSchema) },
   'jobs:get': { input: z.object({ jobId: z.string().min(1) }), output: jobSnapshotSchema },

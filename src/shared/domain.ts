@@ -107,7 +107,13 @@ export const annotationRevisionSchema = z.object({
 });
 export type AnnotationRevision = z.infer<typeof annotationRevisionSchema>;
 
-export const jobKindSchema = z.enum(['selfTest', 'taskAccuracy', 'extractActivations']);
+export const jobKindSchema = z.enum([
+  'selfTest',
+  'taskAccuracy',
+  'extractActivations',
+  'trainCrosscoder',
+  'estimateTraining',
+]);
 export type JobKind = z.infer<typeof jobKindSchema>;
 export const jobStateSchema = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']);
 export type JobState = z.infer<typeof jobStateSchema>;
@@ -182,6 +188,7 @@ export type Checkpoint = z.infer<typeof checkpointSchema>;
 
 /** A file system path as typed in the UI; the services check that it is absolute and exists. */
 const pathInput = z.string().trim().min(1, 'must not be empty').max(4096, 'at most 4096 characters');
+export const pathInputSchema = pathInput;
 /** Architectures the LM runtime can load. */
 export const modelFamilySchema = z.enum(['gpt_neox']);
 
@@ -382,6 +389,12 @@ export const runSchema = z.object({
   config: z.unknown(),
   dir: z.string().nullable(),
   createdAt: isoTime,
+  /** The job that trains (or last trained) the run; null before the first start. */
+  jobId: z.string().nullable(),
+  /** Why the run stopped, when it failed. */
+  error: z.string().nullable(),
+  /** The job's result (final metrics, evaluation summary) once finished; kind-specific. */
+  result: z.unknown().nullable(),
 });
 export type Run = z.infer<typeof runSchema>;
 

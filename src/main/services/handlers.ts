@@ -1,9 +1,11 @@
 import type { AppInfo, BackendInfo } from '../../shared/domain';
 import type { JobRunner } from '../jobs/job-runner';
 import type { Store } from '../store/store';
+import { ActivationsService } from './activations-service';
 import type { Handlers } from './dispatch';
 import { ModelsService } from './models-service';
 import { startTaskAccuracy } from './task-accuracy-service';
+import { TrainingService } from './training-service';
 
 export interface HandlerDeps {
   store: Store;
@@ -14,12 +16,21 @@ export interface HandlerDeps {
   onSettingsChanged: (keys: string[]) => void;
   /** The checkpoint manager; one over `store` with the default Hugging Face cache when omitted. */
   models?: ModelsService;
+  /** Activation stores; one over the data folder without a demo corpus when omitted. */
+  activations?: ActivationsService;
+  /** Crosscoder runs; one without a speed benchmark when omitted. */
+  training?: TrainingService;
 }
 
 /** Every contract channel, translated to the store and the job runner. Adapters only call `dispatch`. */
 export function createHandlers(deps: HandlerDeps): Handlers {
   const { store, runner } = deps;
   const models = deps.models ?? new ModelsService(store);
+  const dataDir = deps.appInfo().dataDir;
+  const activations =
+    deps.activations ?? new ActivationsService({ models, runner, dataDir, demoCorpusFile: null });
+  const training =
+    deps.training ?? new TrainingService({ store, runner, models, dataDir, backend: deps.backend });
   return {
     'app:info': async () => ({ ...deps.appInfo(), backend: await deps.backend() }),
     'settings:get': () => store.settings.get(),
@@ -45,6 +56,17 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'models:remove': ({ modelId }) => models.remove(modelId),
     'checkpoints:validate': ({ checkpointId }) => models.validate(checkpointId),
     'tasks:startAccuracy': (input) => startTaskAccuracy({ models, runner }, input),
+
+    'activations:defaults': () => activations.defaults(),
+    'activations:list': () => activations.list(),
+    'activations:startExtraction': (input) => activations.startExtraction(input),
+
+    'training:start': (input) => training.start(input),
+    'training:resume': ({ runId }) => training.resume(runId),
+    'training:estimate': (input) => training.estimate(input),
+    'runs:list': () => training.list(),
+    'runs:metrics': ({ runId, names }) => training.metrics(runId, names),
+    'runs:get': ({ runId }) => training.get(runId),
 
     'jobs:list': () => runner.list(),
     'jobs:get': ({ jobId }) => runner.get(jobId),

@@ -22,6 +22,30 @@ export class MetricsRepository {
       .all(runId, name);
   }
 
+  /** The latest value of every metric of a run, and the highest step with any metric (0 if none). */
+  latest(runId: string): { step: number; values: Record<string, number> } {
+    const rows = this.db
+      .prepare<[string, string], { name: string; step: number; value: number }>(
+        `SELECT m.name, m.step, m.value FROM metrics m
+         JOIN (SELECT name, MAX(step) AS step FROM metrics WHERE run_id = ? GROUP BY name) last
+           ON m.name = last.name AND m.step = last.step
+         WHERE m.run_id = ?`,
+      )
+      .all(runId, runId);
+    const values: Record<string, number> = {};
+    let step = 0;
+    for (const r of rows) {
+      values[r.name] = r.value;
+      step = Math.max(step, r.step);
+    }
+    return { step, values };
+  }
+
+  /** Drops points past `step` (a resumed run replays those steps). Returns how many were dropped. */
+  deleteAfter(runId: string, step: number): number {
+    return this.db.prepare('DELETE FROM metrics WHERE run_id = ? AND step > ?').run(runId, step).changes;
+  }
+
   names(runId: string): string[] {
     return this.db
       .prepare<[string], { name: string }>('SELECT DISTINCT name FROM metrics WHERE run_id = ? ORDER BY name')

@@ -116,6 +116,15 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE models ADD COLUMN tokens_per_step REAL;
     `,
   },
+  {
+    version: 3,
+    name: 'runs: training job, error, result',
+    sql: `
+      ALTER TABLE runs ADD COLUMN job_id TEXT;
+      ALTER TABLE runs ADD COLUMN error TEXT;
+      ALTER TABLE runs ADD COLUMN result_json TEXT;
+    `,
+  },
 ];
 
 export const latestSchemaVersion = migrations.reduce((max, m) => Math.max(max, m.version), 0);

@@ -59,6 +59,19 @@ function spyHandlers() {
       throw new Error('not used');
     }),
     'tasks:startAccuracy': vi.fn(() => ({ jobId: 'job-2' })),
+    'activations:defaults': vi.fn(() => ({ corpusFile: null, storesDir: '/data/activations' })),
+    'activations:list': vi.fn(() => []),
+    'activations:startExtraction': vi.fn(() => ({ jobId: 'job-3', outDir: '/data/activations/x' })),
+    'training:start': vi.fn(() => ({ runId: 'run-1', jobId: 'job-4' })),
+    'training:resume': vi.fn(() => ({ runId: 'run-1', jobId: 'job-5' })),
+    'training:estimate': vi.fn(() => {
+      throw new Error('not used');
+    }),
+    'runs:list': vi.fn(() => []),
+    'runs:metrics': vi.fn(() => []),
+    'runs:get': vi.fn(() => {
+      throw new AppError('not_found', 'No run with id x.', 'input.runId');
+    }),
     'jobs:list': vi.fn(() => []),
     'jobs:get': vi.fn(() => {
       throw new AppError('not_found', 'No job with id x.', 'jobId');

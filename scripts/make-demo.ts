@@ -9,7 +9,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseBackendPreference, selectBackend } from '../src/core/backend';
-import type { GptNeoxConfig } from '../src/core/hf/gpt-neox-config';
+import { toGptNeoxConfigJson, type GptNeoxConfig } from '../src/core/hf/gpt-neox-config';
 import { writeSafetensors } from '../src/core/hf/safetensors';
 import { padBatch } from '../src/core/lm/batch';
 import { GptNeoxModel } from '../src/core/lm/gpt-neox-model';
@@ -67,25 +67,10 @@ const config: GptNeoxConfig = {
   isTiedEmbeddings: false,
   torchDtype: 'float32',
 };
-const configJson = {
-  architectures: ['GPTNeoXForCausalLM'],
-  model_type: 'gpt_neox',
-  vocab_size: config.vocabSize,
-  hidden_size: config.dModel,
-  num_hidden_layers: config.nLayers,
-  num_attention_heads: config.nHeads,
-  intermediate_size: config.dMlp,
-  hidden_act: config.hiddenAct,
-  rotary_pct: config.rotaryDims / config.headSize,
-  rotary_emb_base: config.rotaryBase,
-  max_position_embeddings: config.maxPositions,
-  layer_norm_eps: config.layerNormEps,
-  use_parallel_residual: config.isParallelResidual,
-  tie_word_embeddings: false,
+const configJson = toGptNeoxConfigJson(config, {
   bos_token_id: END_OF_TEXT_ID,
   eos_token_id: END_OF_TEXT_ID,
-  torch_dtype: 'float32',
-};
+});
 
 const encodeWords = (text: string): number[] =>
   text

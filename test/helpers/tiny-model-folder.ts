@@ -1,31 +1,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { GptNeoxConfig } from '../../src/core/hf/gpt-neox-config';
+import { toGptNeoxConfigJson, type GptNeoxConfig } from '../../src/core/hf/gpt-neox-config';
 import type { HostTensor } from '../../src/core/hf/host-tensor';
 import { writeSafetensors } from '../../src/core/hf/safetensors';
 import type { SafetensorsWriteTensor } from '../../src/core/hf/safetensors';
 import { randomGptNeoxWeights, tinyConfig } from './random-gpt-neox';
 
 /** config.json as Hugging Face writes it for a GptNeoxConfig. */
-export function configJsonFor(config: GptNeoxConfig): Record<string, unknown> {
-  return {
-    architectures: ['GPTNeoXForCausalLM'],
-    model_type: 'gpt_neox',
-    vocab_size: config.vocabSize,
-    hidden_size: config.dModel,
-    num_hidden_layers: config.nLayers,
-    num_attention_heads: config.nHeads,
-    intermediate_size: config.dMlp,
-    hidden_act: config.hiddenAct,
-    rotary_pct: config.rotaryDims / config.headSize,
-    rotary_emb_base: config.rotaryBase,
-    max_position_embeddings: config.maxPositions,
-    layer_norm_eps: config.layerNormEps,
-    use_parallel_residual: config.isParallelResidual,
-    tie_word_embeddings: config.isTiedEmbeddings,
-    torch_dtype: 'float32',
-  };
-}
+export const configJsonFor = (config: GptNeoxConfig): Record<string, unknown> => toGptNeoxConfigJson(config);
 
 /** A WordLevel tokenizer over a handful of words, with [UNK]. */
 export function wordLevelTokenizerJson(withUnk = true): Record<string, unknown> {

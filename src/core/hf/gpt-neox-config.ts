@@ -68,3 +68,28 @@ export function toGptNeoxConfig(file: z.infer<typeof gptNeoxConfigFileSchema>): 
     torchDtype: file.torch_dtype ?? null,
   };
 }
+
+/** config.json as Hugging Face writes it for `config`; `extra` fields go before `torch_dtype`. */
+export function toGptNeoxConfigJson(
+  config: GptNeoxConfig,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    architectures: ['GPTNeoXForCausalLM'],
+    model_type: 'gpt_neox',
+    vocab_size: config.vocabSize,
+    hidden_size: config.dModel,
+    num_hidden_layers: config.nLayers,
+    num_attention_heads: config.nHeads,
+    intermediate_size: config.dMlp,
+    hidden_act: config.hiddenAct,
+    rotary_pct: config.rotaryDims / config.headSize,
+    rotary_emb_base: config.rotaryBase,
+    max_position_embeddings: config.maxPositions,
+    layer_norm_eps: config.layerNormEps,
+    use_parallel_residual: config.isParallelResidual,
+    tie_word_embeddings: config.isTiedEmbeddings,
+    ...extra,
+    torch_dtype: config.torchDtype ?? 'float32',
+  };
+}

@@ -4,12 +4,7 @@ import { z } from 'zod';
 import { resolveCheckpoints } from '../core/activations/checkpoint-source';
 import { ablationEffects, spearman } from '../core/attribution/ablation';
 import { computeIe, type MetricItem } from '../core/attribution/attribute';
-import {
-  assertThresholds,
-  lifecycleOf,
-  relativeShares,
-  selectTopFeatures,
-} from '../core/attribution/lifecycle';
+import { assertThresholds, lifecycleOf, relativeShares, selectTopFeatures } from '../shared/lifecycle';
 import { selectBackend } from '../core/backend';
 import { decoderStatistics } from '../core/crosscoder/evaluate';
 import { loadRun } from '../core/crosscoder/run-files';

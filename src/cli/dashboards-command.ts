@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openActivationStore } from '../core/activations/activation-store';
 import { computeDashboards, dashboardLogitNote } from '../core/attribution/dashboards';
-import { selectTopFeatures } from '../core/attribution/lifecycle';
+import { selectTopFeatures } from '../shared/lifecycle';
 import { selectBackend } from '../core/backend';
 import { loadRun } from '../core/crosscoder/run-files';
 import { loadTokenizer } from '../core/hf/tokenizer';

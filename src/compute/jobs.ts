@@ -8,6 +8,7 @@ import {
   type JobKind,
   type SelfTestResult,
 } from '../shared/domain';
+import { runAttributeJob } from './attribute';
 import { runEstimateTraining } from './estimate-training';
 import { runExtractActivations } from './extract-activations';
 import { runTaskAccuracy } from './task-accuracy';
@@ -47,4 +48,5 @@ export const computeJobs: Record<JobKind, ComputeJob> = {
   extractActivations: runExtractActivations,
   trainCrosscoder: runTrainCrosscoder,
   estimateTraining: runEstimateTraining,
+  attribute: runAttributeJob,
 };

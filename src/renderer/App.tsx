@@ -6,6 +6,7 @@ import { StatusBar } from './components/StatusBar';
 import { useAsync } from './hooks/use-async';
 import { useJobs } from './hooks/use-jobs';
 import { ActivationsPage } from './pages/ActivationsPage';
+import { AttributionPage } from './pages/AttributionPage';
 import { JobsPage } from './pages/JobsPage';
 import { ModelsPage } from './pages/ModelsPage';
 import { isPageId, pages, type PageId } from './pages/pages';
@@ -104,6 +105,8 @@ export function App() {
           <ActivationsPage jobs={jobs} onOpenJobs={() => go('jobs')} />
         ) : page === 'training' ? (
           <TrainingPage jobs={jobs} onOpenJobs={() => go('jobs')} />
+        ) : page === 'attribution' ? (
+          <AttributionPage jobs={jobs} onOpenJobs={() => go('jobs')} />
         ) : page === 'settings' ? (
           <SettingsPage info={info.data} settings={settings} onSettings={onSettings} onError={reportError} />
         ) : (

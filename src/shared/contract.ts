@@ -23,6 +23,7 @@ import {
   activationStoreSummarySchema,
   extractionStartSchema,
 } from './activation-stores';
+import { attributionStartSchema, attributionSummarySchema } from './attribution';
 import {
   metricSeriesSchema,
   runDetailSchema,
@@ -117,6 +118,16 @@ export const requests = {
   },
   /** A run's config and, once finished, its evaluation summary. */
   'runs:get': { input: z.object({ runId: z.string().min(1) }), output: runDetailSchema },
+
+  /** Starts an `attribute` job on a finished run; checkpoints and layer come from its store's manifest. */
+  'attribution:start': { input: attributionStartSchema, output: z.object({ jobId: z.string() }) },
+  /** Results of a run's finished attribution jobs, newest first. */
+  'attribution:list': {
+    input: z.object({ runId: z.string().min(1) }),
+    output: z.array(attributionSummarySchema),
+  },
+  /** The demo task files shipped with the app (absolute; empty when this install has none). */
+  'attribution:defaults': { input: z.object({}), output: z.object({ taskFiles: z.array(z.string()) }) },
 
   'jobs:list': { input: z.object({}), output: z.array(jobSnapshotSchema) },
   'jobs:get': { input: z.object({ jobId: z.string().min(1) }), output: jobSnapshotSchema },

@@ -113,6 +113,7 @@ export const jobKindSchema = z.enum([
   'extractActivations',
   'trainCrosscoder',
   'estimateTraining',
+  'attribute',
 ]);
 export type JobKind = z.infer<typeof jobKindSchema>;
 export const jobStateSchema = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']);

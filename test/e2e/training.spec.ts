@@ -140,3 +140,52 @@ test('follows a run live, cancels it and resumes it from the run list', async ({
   await run.getByTestId('run-cancel').click();
   await expect(run).toHaveAttribute('data-status', 'cancelled');
 });
+
+test('attributes the trained run on a demo task and draws categories, scatter and table', async ({
+  page,
+}) => {
+  const consoleErrors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(m.text());
+  });
+  await page.goto(serve.openUrl);
+  await page.keyboard.press('Alt+4');
+  await expect(page.getByRole('heading', { name: 'Attribution', level: 1 })).toBeVisible();
+  await expect(page.getByTestId('empty-attribution')).toHaveCount(0);
+  // Only finished runs are offered; the task defaults to the demo subject–verb agreement task.
+  await expect(page.getByTestId('attr-run').locator('option')).toHaveCount(1);
+  await expect(page.getByTestId('attr-run').locator('option')).toContainText('tiny');
+  await expect(page.getByTestId('attr-task')).toHaveValue(
+    /resources\/demo\/tasks\/sv_pp_attractor\.eng\.jsonl$/,
+  );
+  await page.getByTestId('attr-steps').fill('2');
+  await page.getByTestId('attr-limit').fill('8');
+  await page.getByTestId('attr-start').click();
+  await expect(page.getByTestId('attr-error')).toHaveCount(0);
+
+  const result = page.getByTestId('attribution-result');
+  await expect(result).toBeVisible({ timeout: 90_000 });
+  await expect(page.getByTestId('attribution-summary')).toContainText('step100, step400, step1600');
+  const categories = page.getByTestId('attribution-categories');
+  await expect(categories).toBeVisible();
+  // Three checkpoints: seven categories, drawn as bars.
+  await expect(categories).toHaveAttribute('data-bars', '7');
+  await expect(categories.locator('.recharts-bar')).toHaveCount(1);
+  await expect(page.getByTestId('attribution-scatter')).toBeVisible();
+  await expect(page.getByTestId('attribution-sensitivity')).toBeVisible();
+  const rows = page.getByTestId('attribution-table').getByTestId('attribution-row');
+  expect(await rows.count()).toBeGreaterThan(0);
+  const before = await rows.count();
+  await page.getByTestId('attr-k').fill('2');
+  await expect.poll(() => rows.count()).toBeLessThanOrEqual(Math.min(before, 6));
+  await page.getByTestId('attr-k').fill('10');
+  // Invalid thresholds are refused in place.
+  await page.getByTestId('attr-low').fill('0.8');
+  await expect(page.getByTestId('attr-threshold-error')).toBeVisible();
+  await page.getByTestId('attr-low').fill('0.3');
+  await expect(page.getByTestId('attribution-table')).toBeVisible();
+  await page.setViewportSize({ width: 1280, height: 1600 });
+  await page.screenshot({ path: 'test-results/attribution-page.png', fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 800 });
+  expect(consoleErrors).toEqual([]);
+});

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -14,4 +14,20 @@ export function findDemoCorpusFile(cwd: string = process.cwd()): string | null {
     join(cwd, 'resources', 'demo', 'corpus.txt'),
   ];
   return candidates.find((path) => existsSync(path)) ?? null;
+}
+
+/** The demo task files (resources/demo/tasks/*.jsonl), the subject–verb agreement task first. */
+export function findDemoTaskFiles(cwd: string = process.cwd()): string[] {
+  const relative = ['../../resources/demo/tasks', '../../../resources/demo/tasks'];
+  const candidates = [
+    ...relative.map((r) => fileURLToPath(new URL(r, import.meta.url))),
+    join(cwd, 'resources', 'demo', 'tasks'),
+  ];
+  const dir = candidates.find((path) => existsSync(path));
+  if (dir === undefined) return [];
+  const first = 'sv_pp_attractor.eng.jsonl';
+  return readdirSync(dir)
+    .filter((name) => name.endsWith('.jsonl'))
+    .sort((a, b) => Number(b === first) - Number(a === first) || a.localeCompare(b))
+    .map((name) => join(dir, name));
 }

@@ -2,6 +2,8 @@ import type { AppInfo, BackendInfo } from '../../shared/domain';
 import type { JobRunner } from '../jobs/job-runner';
 import type { Store } from '../store/store';
 import { ActivationsService } from './activations-service';
+import { AttributionService } from './attribution-service';
+import { findDemoTaskFiles } from './demo-resources';
 import type { Handlers } from './dispatch';
 import { ModelsService } from './models-service';
 import { startTaskAccuracy } from './task-accuracy-service';
@@ -31,6 +33,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     deps.activations ?? new ActivationsService({ models, runner, dataDir, demoCorpusFile: null });
   const training =
     deps.training ?? new TrainingService({ store, runner, models, dataDir, backend: deps.backend });
+  const attribution = new AttributionService({ store, runner });
   return {
     'app:info': async () => ({ ...deps.appInfo(), backend: await deps.backend() }),
     'settings:get': () => store.settings.get(),
@@ -67,6 +70,10 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'runs:list': () => training.list(),
     'runs:metrics': ({ runId, names }) => training.metrics(runId, names),
     'runs:get': ({ runId }) => training.get(runId),
+
+    'attribution:start': (input) => attribution.start(input),
+    'attribution:list': ({ runId }) => attribution.list(runId),
+    'attribution:defaults': () => ({ taskFiles: findDemoTaskFiles() }),
 
     'jobs:list': () => runner.list(),
     'jobs:get': ({ jobId }) => runner.get(jobId),

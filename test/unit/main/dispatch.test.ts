@@ -72,6 +72,9 @@ function spyHandlers() {
     'runs:get': vi.fn(() => {
       throw new AppError('not_found', 'No run with id x.', 'input.runId');
     }),
+    'attribution:start': vi.fn(() => ({ jobId: 'job-6' })),
+    'attribution:list': vi.fn(() => []),
+    'attribution:defaults': vi.fn(() => ({ taskFiles: [] })),
     'jobs:list': vi.fn(() => []),
     'jobs:get': vi.fn(() => {
       throw new AppError('not_found', 'No job with id x.', 'jobId');

@@ -6,7 +6,7 @@ import {
   lifecycleOf,
   relativeShares,
   selectTopFeatures,
-} from '../../../../src/core/attribution/lifecycle';
+} from '../../../src/shared/lifecycle';
 
 describe('RelIE and lifecycle categories', () => {
   it('shares |IE| across checkpoints, undefined when all zero', () => {

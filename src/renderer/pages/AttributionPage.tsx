@@ -1,0 +1,304 @@
+import { useEffect, useMemo, useState, type FormEvent } from 'react';
+import type { AttributionMethod, AttributionSummary } from '../../shared/attribution';
+import type { JobSnapshot } from '../../shared/domain';
+import { api } from '../api/client';
+import { CategoryChart, RelIeRelDecScatter, SensitivityChart } from '../charts/AttributionCharts';
+import {
+  areThresholdsValid,
+  categoryCounts,
+  selectedFeatures,
+  thresholdSensitivity,
+} from '../charts/attribution-view';
+import { errorMessage } from '../components/format';
+import { ProgressBar } from '../components/ProgressBar';
+import { useAsync } from '../hooks/use-async';
+import { WorkflowEmptyState } from './WorkflowPage';
+
+const fixed = (x: number | null, digits = 3): string => (x === null ? '—' : x.toFixed(digits));
+
+/**
+ * Attribution: IE of every feature of a finished run on a minimal-pair task, per checkpoint, then the
+ * lifecycle categories of the top-k features, RelIE against RelDec, and the thresholds' sensitivity.
+ */
+export function AttributionPage({ jobs, onOpenJobs }: { jobs: JobSnapshot[]; onOpenJobs: () => void }) {
+  const runs = useAsync(() => api.invoke('runs:list', {}));
+  const defaults = useAsync(() => api.invoke('attribution:defaults', {}));
+  const finished = (runs.data ?? []).filter((r) => r.status === 'finished');
+  const [runId, setRunId] = useState<string | null>(null);
+  const run = finished.find((r) => r.id === runId) ?? finished[0];
+  const [taskFile, setTaskFile] = useState<string | null>(null);
+  const [method, setMethod] = useState<AttributionMethod>('ig');
+  const [steps, setSteps] = useState('10');
+  const [limit, setLimit] = useState('');
+  const [startError, setStartError] = useState<string | null>(null);
+  const [jobId, setJobId] = useState<string | null>(null);
+  const task = taskFile ?? defaults.data?.taskFiles[0] ?? '';
+
+  const results = useAsync<AttributionSummary[]>(() =>
+    run === undefined ? Promise.resolve([]) : api.invoke('attribution:list', { runId: run.id }),
+  );
+  const reloadResults = results.reload;
+  const statesKey = jobs
+    .filter((j) => j.kind === 'attribute')
+    .map((j) => `${j.id}:${j.state}`)
+    .join(',');
+  useEffect(() => reloadResults(), [statesKey, run?.id, reloadResults]);
+  const job = jobId === null ? undefined : jobs.find((j) => j.id === jobId);
+
+  const start = async (event: FormEvent): Promise<void> => {
+    event.preventDefault();
+    if (run === undefined) return;
+    try {
+      const started = await api.invoke('attribution:start', {
+        runId: run.id,
+        taskFile: task,
+        method,
+        ...(method === 'ig' ? { steps: Number(steps) } : {}),
+        ...(limit.trim() === '' ? {} : { limit: Number(limit) }),
+      });
+      setStartError(null);
+      setJobId(started.jobId);
+    } catch (e) {
+      setStartError(errorMessage(e));
+    }
+  };
+
+  return (
+    <section className="page" aria-labelledby="attribution-title">
+      <h1 id="attribution-title">Attribution</h1>
+      {runs.error && (
+        <p className="error" role="alert">
+          {runs.error}
+        </p>
+      )}
+      {runs.data !== undefined && finished.length === 0 && (
+        <WorkflowEmptyState page="attribution" onOpenJobs={onOpenJobs} />
+      )}
+      {run !== undefined && (
+        <form className="card" onSubmit={(e) => void start(e)} aria-labelledby="attribution-form-title">
+          <h2 id="attribution-form-title">Attribute a run</h2>
+          <div className="form-row">
+            <label>
+              Run
+              <select
+                data-testid="attr-run"
+                value={run.id}
+                onChange={(e) => {
+                  setRunId(e.target.value);
+                  setJobId(null);
+                }}
+              >
+                {finished.map((r) => (
+                  <option key={r.id} value={r.id}>
+                    {r.name} ({r.type}, F={r.nFeatures})
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label className="wide">
+              Task file
+              <input
+                data-testid="attr-task"
+                value={task}
+                list="attr-demo-tasks"
+                onChange={(e) => setTaskFile(e.target.value)}
+              />
+              <datalist id="attr-demo-tasks">
+                {(defaults.data?.taskFiles ?? []).map((f) => (
+                  <option key={f} value={f} />
+                ))}
+              </datalist>
+            </label>
+          </div>
+          <div className="form-row">
+            <label>
+              Method
+              <select
+                data-testid="attr-method"
+                value={method}
+                onChange={(e) => setMethod(e.target.value as AttributionMethod)}
+              >
+                <option value="ig">Integrated gradients</option>
+                <option value="atp">Attribution patching</option>
+              </select>
+            </label>
+            <label>
+              Steps
+              <input
+                data-testid="attr-steps"
+                type="number"
+                min={1}
+                max={100}
+                value={method === 'atp' ? '1' : steps}
+                disabled={method === 'atp'}
+                onChange={(e) => setSteps(e.target.value)}
+              />
+            </label>
+            <label>
+              Pairs (max)
+              <input
+                data-testid="attr-limit"
+                type="number"
+                min={1}
+                placeholder="all"
+                value={limit}
+                onChange={(e) => setLimit(e.target.value)}
+              />
+            </label>
+            <button type="submit" data-testid="attr-start" disabled={job?.state === 'running'}>
+              Attribute
+            </button>
+          </div>
+          {startError && (
+            <p className="error" role="alert" data-testid="attr-error">
+              {startError}
+            </p>
+          )}
+          {job !== undefined && (job.state === 'queued' || job.state === 'running') && (
+            <div data-testid="attr-progress">
+              <ProgressBar step={job.step} total={job.total} label="attribution progress" />
+              <span className="muted">{job.message}</span>
+            </div>
+          )}
+          {job !== undefined && (job.state === 'failed' || job.state === 'cancelled') && (
+            <p className="error" role="alert" data-testid="attr-job-error">
+              Attribution {job.state}
+              {job.error ? `: ${job.error}` : '.'}
+            </p>
+          )}
+          <p className="muted">
+            With a zero decoder bias, zero-ablation IG through LayerNorm stays flat until the very end of the
+            path; compare the error term with the total effect before trusting small IE.
+          </p>
+        </form>
+      )}
+      {results.data !== undefined && results.data[0] !== undefined && (
+        <AttributionResultView summary={results.data[0]} />
+      )}
+    </section>
+  );
+}
+
+function AttributionResultView({ summary }: { summary: AttributionSummary }) {
+  const [low, setLow] = useState('0.3');
+  const [high, setHigh] = useState('0.7');
+  const [k, setK] = useState('10');
+  const result = summary.result;
+  const m = result.ie.length as 2 | 3;
+  const labels = result.provenance.revisions.map((r) => r.revision);
+  const thresholds = { low: Number(low), high: Number(high) };
+  const isValid = areThresholdsValid(thresholds);
+  const topK = Math.max(1, Math.floor(Number(k)) || 10);
+  const features = useMemo(
+    () => (isValid ? selectedFeatures(result, topK, thresholds) : []),
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [result, topK, low, high, isValid],
+  );
+  const sensitivity = useMemo(
+    () =>
+      isValid
+        ? thresholdSensitivity(
+            result.ie,
+            features.map((f) => f.feature),
+            thresholds,
+          )
+        : [],
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [result, features, low, high, isValid],
+  );
+  const shareLabel =
+    m === 2
+      ? `share of ${labels[1] ?? 'the later checkpoint'}`
+      : `share of ${labels[2] ?? 'the last checkpoint'}`;
+  return (
+    <section className="card" aria-labelledby="attribution-result-title" data-testid="attribution-result">
+      <h2 id="attribution-result-title">
+        {summary.method === 'atp' ? 'Attribution patching' : `Integrated gradients (${summary.steps} steps)`}{' '}
+        · {summary.taskFile.split(/[\\/]/).pop()}
+      </h2>
+      <p className="muted" data-testid="attribution-summary">
+        {result.n} pairs ({result.skipped} skipped) · layer {result.provenance.layer} · checkpoints{' '}
+        {labels.join(', ')} · metric clean {result.metricClean.map((v) => fixed(v)).join(' / ')}, ablated{' '}
+        {result.metricAblated.map((v) => fixed(v)).join(' / ')}, error IE{' '}
+        {result.errorIe.map((v) => fixed(v)).join(' / ')}
+      </p>
+      <div className="form-row">
+        <label>
+          Low
+          <input
+            data-testid="attr-low"
+            type="number"
+            step={0.05}
+            value={low}
+            onChange={(e) => setLow(e.target.value)}
+          />
+        </label>
+        <label>
+          High
+          <input
+            data-testid="attr-high"
+            type="number"
+            step={0.05}
+            value={high}
+            onChange={(e) => setHigh(e.target.value)}
+          />
+        </label>
+        <label>
+          Top k per checkpoint
+          <input
+            data-testid="attr-k"
+            type="number"
+            min={1}
+            value={k}
+            onChange={(e) => setK(e.target.value)}
+          />
+        </label>
+      </div>
+      {!isValid ? (
+        <p className="error" role="alert" data-testid="attr-threshold-error">
+          Thresholds must satisfy 0 ≤ low &lt; high ≤ 1.
+        </p>
+      ) : (
+        <>
+          <div className="chart-grid">
+            <CategoryChart counts={categoryCounts(features, m)} />
+            <RelIeRelDecScatter features={features} label={shareLabel} />
+            <SensitivityChart rows={sensitivity} />
+          </div>
+          <table className="table" data-testid="attribution-table">
+            <thead>
+              <tr>
+                <th>Feature</th>
+                {labels.map((l) => (
+                  <th key={l}>IE {l}</th>
+                ))}
+                <th>RelIE</th>
+                <th>RelDec</th>
+                <th>Category</th>
+              </tr>
+            </thead>
+            <tbody>
+              {features.map((f) => (
+                <tr key={f.feature} data-testid="attribution-row" data-category={f.category}>
+                  <td>{f.feature}</td>
+                  {f.ie.map((v, i) => (
+                    <td key={i}>{v.toExponential(2)}</td>
+                  ))}
+                  <td>
+                    {f.relIE === null
+                      ? '—'
+                      : Array.isArray(f.relIE)
+                        ? f.relIE.map((v) => v.toFixed(2)).join(' / ')
+                        : f.relIE.toFixed(2)}
+                  </td>
+                  <td>{(result.relDec[f.feature] ?? []).map((v) => fixed(v, 2)).join(' / ')}</td>
+                  <td>{f.category}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+    </section>
+  );
+}

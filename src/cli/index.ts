@@ -454,110 +454,48 @@ export function buildProgram(): Command {
       });
     });
 
-  program
-    .command('attribute')
-    .description(
-      'IE of every crosscoder feature per checkpoint on a minimal-pair task (integrated gradients or attribution patching)',
-    )
-    .requiredOption('--run <dir>', 'crosscoder run directory')
-    .requiredOption(
-      '--model <dir>',
-      'model family folder (one subfolder per revision) or HF cache repo folder',
-    )
-    .requiredOption(
-      '--revisions <list>',
-      "the run's checkpoints, earliest first, e.g. step100,step400,step1600",
-    )
-    .requiredOption('--layer <L>', 'hook block (0-based output), as in extraction', parseCount)
-    .requiredOption('--task <file>', 'task file (BLiMP, CLAMS, MultiBLiMP)')
+  withAttributionInputs(
+    program
+      .command('attribute')
+      .description(
+        'IE of every crosscoder feature per checkpoint on a minimal-pair task (integrated gradients or attribution patching)',
+      ),
+  )
     .addOption(
       new Option('--method <m>', 'ig: integrated gradients; atp: attribution patching')
         .choices(['ig', 'atp'])
         .default('ig'),
     )
     .option('--steps <n>', 'integrated-gradient steps (α = 0, 1/n, …)', parseCount, 10)
-    .option('--limit <n>', 'use the first n pairs', parseCount)
     .option('--threshold <x>', 'zero per-position effects with |e| ≤ x before summing', parseNumber)
     .requiredOption('--out <file>', 'ie.json to write')
-    .addOption(backendOption())
     .action(
-      async (o: {
-        run: string;
-        model: string;
-        revisions: string;
-        layer: number;
-        task: string;
-        method: 'ig' | 'atp';
-        steps: number;
-        limit?: number;
-        threshold?: number;
-        out: string;
-        backend?: string;
-      }) => {
+      async (
+        o: AttributionOptions & { method: 'ig' | 'atp'; steps: number; threshold?: number; out: string },
+      ) => {
         await runAttribute({
-          run: o.run,
-          model: o.model,
-          revisions: o.revisions
-            .split(',')
-            .map((r) => r.trim())
-            .filter((r) => r !== ''),
-          layer: o.layer,
-          task: o.task,
+          ...attributionInputs(o),
           method: o.method,
           steps: o.steps,
-          limit: o.limit,
           threshold: o.threshold ?? null,
           out: o.out,
-          backend: parseBackendPreference(o.backend),
         });
       },
     );
 
-  program
-    .command('ablation')
-    .description(
-      'validate RelIE: ablate each top feature per checkpoint; Spearman of ablation shares vs RelIE and RelDec',
-    )
-    .requiredOption('--run <dir>', 'crosscoder run directory')
-    .requiredOption('--model <dir>', 'model family folder or HF cache repo folder')
-    .requiredOption('--revisions <list>', "the run's checkpoints, earliest first")
-    .requiredOption('--layer <L>', 'hook block', parseCount)
-    .requiredOption('--task <file>', 'task file')
+  withAttributionInputs(
+    program
+      .command('ablation')
+      .description(
+        'validate RelIE: ablate each top feature per checkpoint; Spearman of ablation shares vs RelIE and RelDec',
+      ),
+  )
     .requiredOption('--ie <file>', 'ie.json from ctt attribute (selects the features)')
     .option('--top <k>', 'top-k per checkpoint by |IE|', parseCount, 10)
-    .option('--limit <n>', 'use the first n pairs', parseCount)
     .option('--json', 'print JSON')
-    .addOption(backendOption())
-    .action(
-      async (o: {
-        run: string;
-        model: string;
-        revisions: string;
-        layer: number;
-        task: string;
-        ie: string;
-        top: number;
-        limit?: number;
-        json?: boolean;
-        backend?: string;
-      }) => {
-        await runAblation({
-          run: o.run,
-          model: o.model,
-          revisions: o.revisions
-            .split(',')
-            .map((r) => r.trim())
-            .filter((r) => r !== ''),
-          layer: o.layer,
-          task: o.task,
-          limit: o.limit,
-          ie: o.ie,
-          top: o.top,
-          isJson: o.json === true,
-          backend: parseBackendPreference(o.backend),
-        });
-      },
-    );
+    .action(async (o: AttributionOptions & { ie: string; top: number; json?: boolean }) => {
+      await runAblation({ ...attributionInputs(o), ie: o.ie, top: o.top, isJson: o.json === true });
+    });
 
   program
     .command('lifecycle')
@@ -600,6 +538,49 @@ export function buildProgram(): Command {
     );
 
   return program;
+}
+
+interface AttributionOptions {
+  run: string;
+  model: string;
+  revisions: string;
+  layer: number;
+  task: string;
+  limit?: number;
+  backend?: string;
+}
+
+/** The options `attribute` and `ablation` share: the run, its checkpoints, the layer and the task. */
+function withAttributionInputs(command: Command): Command {
+  return command
+    .requiredOption('--run <dir>', 'crosscoder run directory')
+    .requiredOption(
+      '--model <dir>',
+      'model family folder (one subfolder per revision) or HF cache repo folder',
+    )
+    .requiredOption(
+      '--revisions <list>',
+      "the run's checkpoints, earliest first, e.g. step100,step400,step1600",
+    )
+    .requiredOption('--layer <L>', 'hook block (0-based output), as in extraction', parseCount)
+    .requiredOption('--task <file>', 'task file (BLiMP, CLAMS, MultiBLiMP)')
+    .option('--limit <n>', 'use the first n pairs', parseCount)
+    .addOption(backendOption());
+}
+
+function attributionInputs(o: AttributionOptions) {
+  return {
+    run: o.run,
+    model: o.model,
+    revisions: o.revisions
+      .split(',')
+      .map((r) => r.trim())
+      .filter((r) => r !== ''),
+    layer: o.layer,
+    task: o.task,
+    limit: o.limit,
+    backend: parseBackendPreference(o.backend),
+  };
 }
 
 function parseIds(value: string): number[] {

@@ -11,7 +11,7 @@ import type { ComputeContext } from './jobs';
 
 /*
  * The attribute job (issue 6): IE of every feature of a trained run on a minimal-pair task, per
- * checkpoint, as `ctt attribute` computes it, plus each feature's RelDec. Progress counts pairs; loading
+ * checkpoint, as `ctt attribute` computes it, plus each feature's RelDec and decoder norms. Progress counts pairs; loading
  * the M models comes first. A cancel throws out of computeIe, so a cancelled job has no result.
  */
 export async function runAttributeJob(rawParams: unknown, context: ComputeContext): Promise<AttributeResult> {
@@ -77,12 +77,13 @@ export async function runAttributeJob(rawParams: unknown, context: ComputeContex
     });
     // Never return a partial result: a cancel that lands after the last batch still cancels.
     throwIfAborted(context.signal);
-    const { relDec } = await decoderStatistics(run.crosscoder);
+    const { relDec, decoderNorms } = await decoderStatistics(run.crosscoder);
     return {
       runId: params.runId,
       ...result,
       skipped,
       relDec: relDec.map((row) => row.map((v) => (Number.isFinite(v) ? v : null))),
+      decoderNorms,
       provenance: {
         runDir: params.runDir,
         revisions: params.checkpoints.map((c) => ({ revision: c.revision, tokensSeen: c.tokensSeen })),

@@ -7,6 +7,7 @@ import type { Result } from '../shared/result';
 import { createWorkerExecutor, probeBackend } from './jobs/compute-worker-host';
 import { JobRunner, type JobExecutor } from './jobs/job-runner';
 import { ActivationsService } from './services/activations-service';
+import { AttributionService } from './services/attribution-service';
 import { findDemoCorpusFile } from './services/demo-resources';
 import { dispatch, type CallContext, type Handlers } from './services/dispatch';
 import { EventBus } from './services/event-bus';
@@ -57,7 +58,7 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
   const preference = (): BackendPreference =>
     options.backendOverride ?? store.settings.get().backendPreference;
   const execute = options.execute ?? createWorkerExecutor(preference);
-  // Services that follow jobs (training runs) see every snapshot before the clients do.
+  // Services that follow jobs (training runs, attribution results) see every snapshot before clients.
   let followJob: (snapshot: JobSnapshot) => void = () => undefined;
   const runner = new JobRunner({
     jobs: store.jobs,
@@ -91,13 +92,18 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
   });
   const training = new TrainingService({ store, runner, models, dataDir: options.dataDir, execute, backend });
   training.reconcile();
-  followJob = (snapshot) => training.onJobSnapshot(snapshot);
+  const attribution = new AttributionService({ store, runner });
+  followJob = (snapshot) => {
+    training.onJobSnapshot(snapshot);
+    attribution.onJobSnapshot(snapshot);
+  };
   const handlers = createHandlers({
     store,
     runner,
     models,
     activations,
     training,
+    attribution,
     backend,
     appInfo: () => ({
       appName,

@@ -56,6 +56,8 @@ export const attributeResultSchema = z.object({
   skipped: z.number().int(),
   /** [F][M]: ‖W_dec[i,m]‖ / Σ_m' ‖W_dec[i,m']‖ (null for a feature whose decoder is all zero). */
   relDec: z.array(z.array(z.number().nullable())),
+  /** [F][M]: ‖W_dec[i,m]‖ (results written before decoder norms were kept have none). */
+  decoderNorms: z.array(z.array(z.number())).optional(),
   provenance: z.object({
     runDir: z.string(),
     revisions: z.array(z.object({ revision: z.string(), tokensSeen: z.number().nullable() })),

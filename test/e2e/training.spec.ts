@@ -186,6 +186,37 @@ test('attributes the trained run on a demo task and draws categories, scatter an
   await expect(page.getByTestId('attribution-table')).toBeVisible();
   await page.setViewportSize({ width: 1280, height: 1600 });
   await page.screenshot({ path: 'test-results/attribution-page.png', fullPage: true });
+
+  // The result picker lists the run's results; a row opens the feature's lifecycle timeline.
+  await expect(page.getByTestId('attr-result-picker').locator('option')).toHaveCount(1);
+  const timeline = page.getByTestId('attribution-timeline');
+  await expect(timeline).toHaveCount(0);
+  const firstRow = rows.first();
+  const feature = await firstRow.getAttribute('data-feature');
+  await firstRow.click();
+  await expect(timeline).toBeVisible();
+  await expect(timeline).toContainText(`Feature ${feature}`);
+  await expect(page.getByTestId('timeline-lifecycle')).toContainText(
+    (await firstRow.getAttribute('data-category')) ?? '',
+  );
+  // The demo checkpoints record tokens seen: a log axis, three points per chart.
+  await expect(timeline).toHaveAttribute('data-axis', 'tokens');
+  await expect(page.getByTestId('timeline-order-note')).toHaveCount(0);
+  for (const id of ['timeline-ie', 'timeline-relie', 'timeline-decnorm']) {
+    await expect(page.getByTestId(id)).toHaveAttribute('data-points', '3');
+    await expect(page.getByTestId(id).locator('.recharts-line')).toHaveCount(1);
+  }
+  await timeline.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: 'test-results/attribution-timeline.png', fullPage: true });
+  // Keyboard: Enter on another focused row switches the timeline.
+  if ((await rows.count()) > 1) {
+    const second = rows.nth(1);
+    await second.focus();
+    await page.keyboard.press('Enter');
+    await expect(timeline).toContainText(`Feature ${await second.getAttribute('data-feature')}`);
+  }
+  await page.getByTestId('timeline-close').click();
+  await expect(timeline).toHaveCount(0);
   await page.setViewportSize({ width: 1280, height: 800 });
   expect(consoleErrors).toEqual([]);
 });

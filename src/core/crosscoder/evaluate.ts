@@ -131,10 +131,10 @@ export async function evaluateCrosscoder(
   };
 }
 
-/** RelDec per feature and checkpoint, and decoder cosines between checkpoint pairs. */
+/** RelDec and ‖W_dec‖ per feature and checkpoint, and decoder cosines between checkpoint pairs. */
 export async function decoderStatistics(
   cc: Crosscoder,
-): Promise<{ relDec: number[][]; decoderCosine: number[][] }> {
+): Promise<{ relDec: number[][]; decoderCosine: number[][]; decoderNorms: number[][] }> {
   const { nCheckpoints: m, dModel: d, nFeatures: f } = cc.config;
   const norms_FM = tf.tidy(() => decoderNorms_FM(cc));
   const norms = (await norms_FM.data()) as Float32Array;
@@ -150,8 +150,10 @@ export async function decoderStatistics(
         ];
   const relDec: number[][] = [];
   const decoderCosine: number[][] = [];
+  const decoderNorms: number[][] = [];
   for (let i = 0; i < f; i++) {
     const row = Array.from(norms.subarray(i * m, (i + 1) * m));
+    decoderNorms.push(row);
     const total = row.reduce((a, b) => a + b, 0);
     relDec.push(row.map((n) => (total > 0 ? n / total : Number.NaN)));
     decoderCosine.push(
@@ -163,5 +165,5 @@ export async function decoderStatistics(
       }),
     );
   }
-  return { relDec, decoderCosine };
+  return { relDec, decoderCosine, decoderNorms };
 }

@@ -1,15 +1,17 @@
-import { existsSync } from 'node:fs';
-import { basename } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { readManifest } from '../../core/activations/manifest';
 import { importTaskFile, TaskFileError } from '../../core/tasks/importers';
 import {
   attributeParamsSchema,
   attributeResultSchema,
+  attributionSummarySchema,
   defaultIgSteps,
   type AttributeParams,
   type AttributionStartInput,
   type AttributionSummary,
 } from '../../shared/attribution';
+import type { JobSnapshot } from '../../shared/domain';
 import { AppError } from '../../shared/result';
 import { trainingRunConfigSchema } from '../../shared/training';
 import type { JobRunner } from '../jobs/job-runner';
@@ -18,8 +20,10 @@ import { requireFile } from './checkpoint-sources';
 
 /**
  * Attribution of a finished crosscoder run on a minimal-pair task: `start` resolves the run's
- * checkpoints and layer from its activation store's manifest and starts an `attribute` job; `list`
- * returns the results of the run's succeeded attribution jobs (from the persisted job snapshots).
+ * checkpoints and layer from its activation store's manifest and starts an `attribute` job. When such a
+ * job succeeds, `onJobSnapshot` writes its result to `<runDir>/attribution/<jobId>.json` (temp file, then
+ * rename); `list` returns those files merged with the succeeded jobs' snapshots, so results survive a
+ * cleared job history. Cancelled and failed jobs write nothing.
  */
 export class AttributionService {
   constructor(private readonly deps: { store: Store; runner: JobRunner }) {}
@@ -94,30 +98,66 @@ export class AttributionService {
     return { jobId: this.deps.runner.start('attribute', params, label).id };
   }
 
-  /** Results of the run's succeeded attribution jobs, newest first. */
+  /** Writes a succeeded `attribute` job's result into its run folder; other snapshots are ignored. */
+  onJobSnapshot(job: JobSnapshot): void {
+    if (job.kind !== 'attribute' || job.state !== 'succeeded') return;
+    const summary = summaryOf(job);
+    if (summary === null) return;
+    const params = attributeParamsSchema.parse(job.params);
+    const dir = join(params.runDir, 'attribution');
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, `${job.id}.json`);
+    const temp = `${file}.${process.pid}.tmp`;
+    writeFileSync(temp, JSON.stringify(summary));
+    renameSync(temp, file);
+  }
+
+  /** Results of the run's succeeded attribution jobs (run folder files and job snapshots), newest first. */
   list(runId: string): AttributionSummary[] {
-    if (this.deps.store.runs.find(runId) === null) {
+    const run = this.deps.store.runs.find(runId);
+    if (run === null) {
       throw new AppError('not_found', `No run with id ${runId}.`, 'input.runId');
     }
-    return this.deps.runner
-      .list()
-      .filter((job) => job.kind === 'attribute' && job.state === 'succeeded')
-      .flatMap((job) => {
-        const params = attributeParamsSchema.safeParse(job.params);
-        const result = attributeResultSchema.safeParse(job.result);
-        if (!params.success || !result.success || params.data.runId !== runId) return [];
-        return [
-          {
-            jobId: job.id,
-            runId,
-            taskFile: params.data.taskFile,
-            method: params.data.method,
-            steps: params.data.steps,
-            finishedAt: job.finishedAt,
-            result: result.data,
-          },
-        ];
-      })
+    const byJob = new Map<string, AttributionSummary>();
+    if (run.dir !== null)
+      for (const s of readResultFiles(join(run.dir, 'attribution'))) byJob.set(s.jobId, s);
+    for (const job of this.deps.runner.list()) {
+      if (job.kind !== 'attribute' || job.state !== 'succeeded' || byJob.has(job.id)) continue;
+      const summary = summaryOf(job);
+      if (summary !== null) byJob.set(job.id, summary);
+    }
+    return [...byJob.values()]
+      .filter((s) => s.runId === runId)
       .sort((a, b) => (b.finishedAt ?? '').localeCompare(a.finishedAt ?? ''));
   }
+}
+
+function summaryOf(job: JobSnapshot): AttributionSummary | null {
+  const params = attributeParamsSchema.safeParse(job.params);
+  const result = attributeResultSchema.safeParse(job.result);
+  if (!params.success || !result.success) return null;
+  return {
+    jobId: job.id,
+    runId: params.data.runId,
+    taskFile: params.data.taskFile,
+    method: params.data.method,
+    steps: params.data.steps,
+    finishedAt: job.finishedAt,
+    result: result.data,
+  };
+}
+
+/** The readable `<jobId>.json` results of a folder; unreadable or foreign files are skipped. */
+function readResultFiles(dir: string): AttributionSummary[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((name) => name.endsWith('.json'))
+    .flatMap((name) => {
+      try {
+        const parsed = attributionSummarySchema.safeParse(JSON.parse(readFileSync(join(dir, name), 'utf8')));
+        return parsed.success && `${parsed.data.jobId}.json` === name ? [parsed.data] : [];
+      } catch {
+        return [];
+      }
+    });
 }

@@ -22,6 +22,8 @@ export interface HandlerDeps {
   activations?: ActivationsService;
   /** Crosscoder runs; one without a speed benchmark when omitted. */
   training?: TrainingService;
+  /** Attribution results; one over `store` and `runner` when omitted (then nothing writes result files). */
+  attribution?: AttributionService;
 }
 
 /** Every contract channel, translated to the store and the job runner. Adapters only call `dispatch`. */
@@ -33,7 +35,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     deps.activations ?? new ActivationsService({ models, runner, dataDir, demoCorpusFile: null });
   const training =
     deps.training ?? new TrainingService({ store, runner, models, dataDir, backend: deps.backend });
-  const attribution = new AttributionService({ store, runner });
+  const attribution = deps.attribution ?? new AttributionService({ store, runner });
   return {
     'app:info': async () => ({ ...deps.appInfo(), backend: await deps.backend() }),
     'settings:get': () => store.settings.get(),

@@ -13,7 +13,7 @@ import {
   YAxis,
 } from 'recharts';
 import type { LifecycleCategoryName } from '../../shared/lifecycle';
-import type { SelectedFeature } from './attribution-view';
+import type { FeatureTimeline, SelectedFeature, TimelinePoint } from './attribution-view';
 
 const categoryColors: Record<LifecycleCategoryName, string> = {
   emerged: '#2f7d4f',
@@ -113,5 +113,102 @@ export function SensitivityChart({
         </LineChart>
       </ResponsiveContainer>
     </figure>
+  );
+}
+
+const compactTokens = (n: number): string =>
+  n >= 1e9
+    ? `${+(n / 1e9).toPrecision(3)}B`
+    : n >= 1e6
+      ? `${+(n / 1e6).toPrecision(3)}M`
+      : n >= 1e3
+        ? `${+(n / 1e3).toPrecision(3)}k`
+        : `${n}`;
+
+/** One small chart of a feature's timeline: one value per checkpoint over tokens seen (or order). */
+function TimelineChart({
+  timeline,
+  dataKey,
+  title,
+  color,
+  testId,
+  domain,
+}: {
+  timeline: FeatureTimeline;
+  dataKey: keyof Pick<TimelinePoint, 'ie' | 'relIE' | 'decoderNorm'>;
+  title: string;
+  color: string;
+  testId: string;
+  domain?: [number, number];
+}) {
+  const isLog = timeline.axis === 'tokens';
+  const xs = timeline.points.map((p) => p.x);
+  const label = (x: number): string =>
+    isLog ? compactTokens(x) : (timeline.points.find((p) => p.x === x)?.revision ?? String(x));
+  const drawn = timeline.points.filter((p) => p[dataKey] !== null).length;
+  return (
+    <figure className="chart" data-testid={testId} data-points={drawn}>
+      <figcaption>{title}</figcaption>
+      <ResponsiveContainer width="100%" height={180}>
+        <LineChart data={timeline.points} margin={{ top: 8, right: 16, bottom: 24, left: 8 }}>
+          <CartesianGrid strokeDasharray="3 3" />
+          <XAxis
+            dataKey="x"
+            type="number"
+            scale={isLog ? 'log' : 'linear'}
+            domain={isLog ? [Math.min(...xs), Math.max(...xs)] : [1, Math.max(...xs)]}
+            ticks={xs}
+            tickFormatter={label}
+            allowDataOverflow
+            padding={{ left: 12, right: 16 }}
+            label={{
+              value: isLog ? 'tokens seen (log)' : 'checkpoint',
+              position: 'insideBottom',
+              offset: -12,
+            }}
+          />
+          <YAxis domain={domain ?? ['auto', 'auto']} tick={{ fontSize: 11 }} width={56} />
+          <Tooltip labelFormatter={(x) => label(Number(x))} />
+          <Line dataKey={dataKey} stroke={color} isAnimationActive={false} connectNulls dot={{ r: 4 }} />
+        </LineChart>
+      </ResponsiveContainer>
+    </figure>
+  );
+}
+
+/** A feature's lifecycle: signed IE, RelIE share and decoder norm per checkpoint. */
+export function FeatureTimelineCharts({ timeline }: { timeline: FeatureTimeline }) {
+  const hasNorms = timeline.points.some((p) => p.decoderNorm !== null);
+  return (
+    <div className="chart-grid">
+      <TimelineChart
+        timeline={timeline}
+        dataKey="ie"
+        title="Signed IE"
+        color="#3b6ea5"
+        testId="timeline-ie"
+      />
+      <TimelineChart
+        timeline={timeline}
+        dataKey="relIE"
+        title="RelIE share"
+        color={categoryColors[timeline.category]}
+        testId="timeline-relie"
+        domain={[0, 1]}
+      />
+      {hasNorms ? (
+        <TimelineChart
+          timeline={timeline}
+          dataKey="decoderNorm"
+          title="Decoder norm ‖W_dec‖"
+          color="#d08b2c"
+          testId="timeline-decnorm"
+        />
+      ) : (
+        <p className="muted" data-testid="timeline-no-norms">
+          This result kept no decoder norms; attribute again to see them.
+        </p>
+      )}
+    </div>
   );
 }

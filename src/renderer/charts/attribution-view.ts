@@ -1,6 +1,7 @@
 import type { AttributeResult } from '../../shared/attribution';
 import {
   lifecycleOf,
+  relativeShares,
   selectTopFeatures,
   type FeatureLifecycle,
   type LifecycleCategoryName,
@@ -67,3 +68,47 @@ export function thresholdSensitivity(
 }
 
 const round = (x: number): number => Math.round(x * 1e9) / 1e9;
+
+export interface TimelinePoint {
+  /** Checkpoint index on the M axis. */
+  index: number;
+  revision: string;
+  tokensSeen: number | null;
+  /** The x value drawn: tokens seen on a log axis, else the checkpoint's order (1-based). */
+  x: number;
+  ie: number;
+  /** This checkpoint's share of Σ_m |IE_m|; null when the feature's IE is all zero. */
+  relIE: number | null;
+  /** ‖W_dec[feature, m]‖; null for results that kept no decoder norms. */
+  decoderNorm: number | null;
+  relDec: number | null;
+}
+
+export interface FeatureTimeline extends FeatureLifecycle {
+  /** `tokens`: every checkpoint knows its tokens seen (> 0), drawn on a log axis; else checkpoint order. */
+  axis: 'tokens' | 'order';
+  points: TimelinePoint[];
+}
+
+/** One feature's lifecycle over the checkpoints of a result: signed IE, RelIE share, decoder norm. */
+export function featureTimeline(result: AttributeResult, feature: number, t: Thresholds): FeatureTimeline {
+  const lifecycle = lifecycleOf(result.ie, feature, t);
+  const shares = relativeShares(lifecycle.ie);
+  const revisions = result.provenance.revisions;
+  const axis = revisions.every((r) => r.tokensSeen !== null && r.tokensSeen > 0) ? 'tokens' : 'order';
+  const points = lifecycle.ie.map((ie, m) => {
+    const revision = revisions[m];
+    const tokensSeen = revision?.tokensSeen ?? null;
+    return {
+      index: m,
+      revision: revision?.revision ?? `checkpoint ${m + 1}`,
+      tokensSeen,
+      x: axis === 'tokens' ? tokensSeen! : m + 1,
+      ie,
+      relIE: shares === null ? null : shares[m]!,
+      decoderNorm: result.decoderNorms?.[feature]?.[m] ?? null,
+      relDec: result.relDec[feature]?.[m] ?? null,
+    };
+  });
+  return { ...lifecycle, axis, points };
+}

@@ -2,10 +2,16 @@ import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import type { AttributionMethod, AttributionSummary } from '../../shared/attribution';
 import type { JobSnapshot } from '../../shared/domain';
 import { api } from '../api/client';
-import { CategoryChart, RelIeRelDecScatter, SensitivityChart } from '../charts/AttributionCharts';
+import {
+  CategoryChart,
+  FeatureTimelineCharts,
+  RelIeRelDecScatter,
+  SensitivityChart,
+} from '../charts/AttributionCharts';
 import {
   areThresholdsValid,
   categoryCounts,
+  featureTimeline,
   selectedFeatures,
   thresholdSensitivity,
 } from '../charts/attribution-view';
@@ -32,6 +38,8 @@ export function AttributionPage({ jobs, onOpenJobs }: { jobs: JobSnapshot[]; onO
   const [limit, setLimit] = useState('');
   const [startError, setStartError] = useState<string | null>(null);
   const [jobId, setJobId] = useState<string | null>(null);
+  /** The result shown; the newest when none is picked. */
+  const [resultId, setResultId] = useState<string | null>(null);
   const task = taskFile ?? defaults.data?.taskFiles[0] ?? '';
 
   const results = useAsync<AttributionSummary[]>(() =>
@@ -44,6 +52,7 @@ export function AttributionPage({ jobs, onOpenJobs }: { jobs: JobSnapshot[]; onO
     .join(',');
   useEffect(() => reloadResults(), [statesKey, run?.id, reloadResults]);
   const job = jobId === null ? undefined : jobs.find((j) => j.id === jobId);
+  const shown = results.data?.find((s) => s.jobId === resultId) ?? results.data?.[0];
 
   const start = async (event: FormEvent): Promise<void> => {
     event.preventDefault();
@@ -58,6 +67,7 @@ export function AttributionPage({ jobs, onOpenJobs }: { jobs: JobSnapshot[]; onO
       });
       setStartError(null);
       setJobId(started.jobId);
+      setResultId(null);
     } catch (e) {
       setStartError(errorMessage(e));
     }
@@ -86,6 +96,7 @@ export function AttributionPage({ jobs, onOpenJobs }: { jobs: JobSnapshot[]; onO
                 onChange={(e) => {
                   setRunId(e.target.value);
                   setJobId(null);
+                  setResultId(null);
                 }}
               >
                 {finished.map((r) => (
@@ -172,14 +183,39 @@ export function AttributionPage({ jobs, onOpenJobs }: { jobs: JobSnapshot[]; onO
           </p>
         </form>
       )}
-      {results.data !== undefined && results.data[0] !== undefined && (
-        <AttributionResultView summary={results.data[0]} />
+      {shown !== undefined && (
+        <>
+          <div className="card form-row">
+            <label className="wide">
+              Result
+              <select
+                data-testid="attr-result-picker"
+                value={shown.jobId}
+                onChange={(e) => setResultId(e.target.value)}
+              >
+                {(results.data ?? []).map((s) => (
+                  <option key={s.jobId} value={s.jobId}>
+                    {resultLabel(s)}
+                  </option>
+                ))}
+              </select>
+            </label>
+          </div>
+          <AttributionResultView key={shown.jobId} summary={shown} />
+        </>
       )}
     </section>
   );
 }
 
+const resultLabel = (s: AttributionSummary): string => {
+  const when = s.finishedAt === null ? 'unfinished' : new Date(s.finishedAt).toLocaleString();
+  const how = s.method === 'atp' ? 'AtP' : `IG ${s.steps} steps`;
+  return `${when} · ${s.taskFile.split(/[\\/]/).pop() ?? s.taskFile} · ${how} · ${s.result.n} pairs`;
+};
+
 function AttributionResultView({ summary }: { summary: AttributionSummary }) {
+  const [selected, setSelected] = useState<number | null>(null);
   const [low, setLow] = useState('0.3');
   const [high, setHigh] = useState('0.7');
   const [k, setK] = useState('10');
@@ -279,7 +315,22 @@ function AttributionResultView({ summary }: { summary: AttributionSummary }) {
             </thead>
             <tbody>
               {features.map((f) => (
-                <tr key={f.feature} data-testid="attribution-row" data-category={f.category}>
+                <tr
+                  key={f.feature}
+                  data-testid="attribution-row"
+                  data-category={f.category}
+                  data-feature={f.feature}
+                  className={selected === f.feature ? 'selected clickable' : 'clickable'}
+                  tabIndex={0}
+                  aria-selected={selected === f.feature}
+                  onClick={() => setSelected(f.feature)}
+                  onKeyDown={(e) => {
+                    if (e.key === 'Enter') {
+                      e.preventDefault();
+                      setSelected(f.feature);
+                    }
+                  }}
+                >
                   <td>{f.feature}</td>
                   {f.ie.map((v, i) => (
                     <td key={i}>{v.toExponential(2)}</td>
@@ -297,8 +348,55 @@ function AttributionResultView({ summary }: { summary: AttributionSummary }) {
               ))}
             </tbody>
           </table>
+          {selected !== null && (
+            <FeatureTimelinePanel
+              summary={summary}
+              feature={selected}
+              thresholds={thresholds}
+              onClose={() => setSelected(null)}
+            />
+          )}
         </>
       )}
+    </section>
+  );
+}
+
+function FeatureTimelinePanel({
+  summary,
+  feature,
+  thresholds,
+  onClose,
+}: {
+  summary: AttributionSummary;
+  feature: number;
+  thresholds: { low: number; high: number };
+  onClose: () => void;
+}) {
+  const timeline = featureTimeline(summary.result, feature, thresholds);
+  return (
+    <section
+      className="card"
+      aria-labelledby="attribution-timeline-title"
+      data-testid="attribution-timeline"
+      data-axis={timeline.axis}
+    >
+      <div className="form-row">
+        <h3 id="attribution-timeline-title">Feature {feature} over training</h3>
+        <button type="button" data-testid="timeline-close" onClick={onClose}>
+          Close
+        </button>
+      </div>
+      <p className="muted" data-testid="timeline-lifecycle">
+        Category <strong>{timeline.category}</strong> · bucket <strong>{timeline.bucket ?? '—'}</strong> ·
+        checkpoints {timeline.points.map((p) => p.revision).join(', ')}
+      </p>
+      {timeline.axis === 'order' && (
+        <p className="muted" data-testid="timeline-order-note">
+          Not every checkpoint records how many tokens it has seen, so the x axis is checkpoint order.
+        </p>
+      )}
+      <FeatureTimelineCharts timeline={timeline} />
     </section>
   );
 }

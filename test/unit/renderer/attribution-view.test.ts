@@ -3,6 +3,7 @@ import type { AttributeResult } from '../../../src/shared/attribution';
 import {
   areThresholdsValid,
   categoryCounts,
+  featureTimeline,
   selectedFeatures,
   thresholdSensitivity,
 } from '../../../src/renderer/charts/attribution-view';
@@ -81,5 +82,51 @@ describe('attribution view', () => {
     const [f] = selectedFeatures(three, 5, { low: 0.3, high: 0.7 });
     expect(f).toMatchObject({ category: 'emerged-late', relDecShare: 0.6 });
     expect(f!.relIEShare).toBeCloseTo(0.8);
+  });
+});
+
+describe('featureTimeline', () => {
+  const ie = [
+    [0.1, 0],
+    [-0.1, 0],
+    [0.8, 0],
+  ];
+  const relDec = [
+    [0.2, 0.3, 0.5],
+    [null, null, null],
+  ];
+
+  it('gives signed IE, RelIE share and decoder norm per checkpoint on a log tokens axis', () => {
+    const r = result(ie, relDec);
+    r.provenance.revisions = [
+      { revision: 'step100', tokensSeen: 100 },
+      { revision: 'step400', tokensSeen: 400 },
+      { revision: 'step1600', tokensSeen: 1600 },
+    ];
+    r.decoderNorms = [
+      [1, 1.5, 2.5],
+      [0, 0, 0],
+    ];
+    const t = featureTimeline(r, 0, { low: 0.3, high: 0.7 });
+    expect(t.axis).toBe('tokens');
+    expect(t.bucket).toBe('C');
+    expect(t.category).toBe('emerged-late');
+    expect(t.points.map((p) => p.x)).toEqual([100, 400, 1600]);
+    expect(t.points.map((p) => p.ie)).toEqual([0.1, -0.1, 0.8]);
+    expect(t.points.map((p) => p.relIE)).toEqual([0.1, 0.1, 0.8].map((v) => expect.closeTo(v, 12)));
+    expect(t.points.map((p) => p.decoderNorm)).toEqual([1, 1.5, 2.5]);
+    expect(t.points.map((p) => p.relDec)).toEqual([0.2, 0.3, 0.5]);
+    expect(t.points.map((p) => p.revision)).toEqual(['step100', 'step400', 'step1600']);
+  });
+
+  it('falls back to checkpoint order without tokens seen, and to nulls without IE or norms', () => {
+    const r = result(ie, relDec);
+    r.provenance.revisions[0]!.tokensSeen = 0;
+    const t = featureTimeline(r, 1, { low: 0.3, high: 0.7 });
+    expect(t.axis).toBe('order');
+    expect(t.points.map((p) => p.x)).toEqual([1, 2, 3]);
+    expect(t.category).toBe('undefined');
+    expect(t.bucket).toBeNull();
+    expect(t.points.every((p) => p.relIE === null && p.decoderNorm === null && p.relDec === null)).toBe(true);
   });
 });

@@ -1,3 +1,4 @@
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeManifest } from '../../../../src/core/activations/manifest';
@@ -165,6 +166,35 @@ describe('attribution:start', () => {
     expect(list).toHaveLength(1);
     expect(list[0]).toMatchObject({ jobId, runId, taskFile, method: 'ig', steps: 4 });
     expect(list[0]!.result.ie[0]).toEqual([0.5, 0, 0.1, 0]);
+
+    // The result is written to the run folder (no temp file left), with its provenance.
+    const dir = join(dataDir, 'runs', runId, 'attribution');
+    expect(readdirSync(dir)).toEqual([`${jobId}.json`]);
+    const written = JSON.parse(readFileSync(join(dir, `${jobId}.json`), 'utf8')) as AttributionSummary;
+    expect(written).toMatchObject({ jobId, runId, taskFile, method: 'ig', steps: 4 });
+    expect(written.result.provenance.revisions).toEqual(fakeResult(runId).provenance.revisions);
+
+    // A second result, then a cleared job history: both still listed from the files, newest first.
+    await new Promise((r) => setTimeout(r, 5)); // a later finishedAt
+    const second = await value<{ jobId: string }>('attribution:start', { runId, taskFile, method: 'atp' });
+    (await fake.waitForCall(2)).resolve(fakeResult(runId));
+    await workbench.runner.idle();
+    writeFileSync(join(dir, 'not-a-result.json'), '{"x":1}');
+    workbench.store.db.prepare('DELETE FROM jobs').run();
+    expect(workbench.runner.list()).toEqual([]);
+    const afterClear = await value<AttributionSummary[]>('attribution:list', { runId });
+    expect(afterClear.map((s) => s.jobId)).toEqual([second.jobId, jobId]);
+    expect(afterClear[0]).toMatchObject({ method: 'atp', steps: 1 });
+  });
+
+  it('merges files with job snapshots without listing a job twice', async () => {
+    const runId = await finishedRun();
+    const { jobId } = await value<{ jobId: string }>('attribution:start', { runId, taskFile, method: 'ig' });
+    (await fake.waitForCall(1)).resolve(fakeResult(runId));
+    await workbench.runner.idle();
+    expect(existsSync(join(dataDir, 'runs', runId, 'attribution', `${jobId}.json`))).toBe(true);
+    const list = await value<AttributionSummary[]>('attribution:list', { runId });
+    expect(list.map((s) => s.jobId)).toEqual([jobId]);
   });
 
   it('attribution patching runs one step; a cancelled job leaves no result', async () => {
@@ -181,6 +211,7 @@ describe('attribution:start', () => {
     await workbench.runner.idle();
     expect(workbench.runner.get(jobId).state).toBe('cancelled');
     expect(await value<AttributionSummary[]>('attribution:list', { runId })).toEqual([]);
+    expect(existsSync(join(dataDir, 'runs', runId, 'attribution'))).toBe(false);
   });
 
   it('refuses unknown and unfinished runs, and missing task files, naming the field', async () => {

@@ -1,7 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { readManifest } from '../../core/activations/manifest';
-import { importTaskFile, TaskFileError } from '../../core/tasks/importers';
 import {
   attributeParamsSchema,
   attributeResultSchema,
@@ -16,7 +15,7 @@ import { AppError } from '../../shared/result';
 import { trainingRunConfigSchema } from '../../shared/training';
 import type { JobRunner } from '../jobs/job-runner';
 import type { Store } from '../store/store';
-import { requireFile } from './checkpoint-sources';
+import { requireUsableTaskFile } from './task-files';
 
 /**
  * Attribution of a finished crosscoder run on a minimal-pair task: `start` resolves the run's
@@ -59,24 +58,7 @@ export class AttributionService {
         'input.runId',
       );
     }
-    await requireFile(input.taskFile, 'input.taskFile');
-    try {
-      const imported = await importTaskFile(
-        input.taskFile,
-        input.limit === undefined ? {} : { limit: input.limit },
-      );
-      if (imported.pairs.length === 0) {
-        throw new AppError(
-          'invalid_input',
-          `${input.taskFile} holds no usable minimal pair (${imported.skipped.length} lines skipped).`,
-          'input.taskFile',
-        );
-      }
-    } catch (error) {
-      if (error instanceof TaskFileError)
-        throw new AppError('invalid_input', error.message, 'input.taskFile');
-      throw error;
-    }
+    await requireUsableTaskFile(input.taskFile, input.limit);
     const steps = input.method === 'atp' ? 1 : (input.steps ?? defaultIgSteps);
     const params: AttributeParams = {
       runId: run.id,

@@ -1,10 +1,9 @@
 import { basename } from 'node:path';
-import { importTaskFile, TaskFileError } from '../../core/tasks/importers';
 import type { TaskAccuracyParams } from '../../shared/domain';
 import { AppError } from '../../shared/result';
 import type { JobRunner } from '../jobs/job-runner';
 import type { ModelsService } from './models-service';
-import { requireFile } from './checkpoint-sources';
+import { requireUsableTaskFile } from './task-files';
 
 export interface TaskAccuracyStart {
   modelId: number;
@@ -31,23 +30,7 @@ export async function startTaskAccuracy(
       'input.modelId',
     );
   }
-  await requireFile(input.taskFile, 'input.taskFile');
-  try {
-    const imported = await importTaskFile(
-      input.taskFile,
-      input.limit === undefined ? {} : { limit: input.limit },
-    );
-    if (imported.pairs.length === 0) {
-      throw new AppError(
-        'invalid_input',
-        `${input.taskFile} holds no usable minimal pair (${imported.skipped.length} lines skipped).`,
-        'input.taskFile',
-      );
-    }
-  } catch (error) {
-    if (error instanceof TaskFileError) throw new AppError('invalid_input', error.message, 'input.taskFile');
-    throw error;
-  }
+  await requireUsableTaskFile(input.taskFile, input.limit);
   const params: TaskAccuracyParams = {
     modelId: model.id,
     checkpoints: checkpoints.map((c) => ({

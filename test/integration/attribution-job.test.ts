@@ -1,12 +1,11 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dispatch } from '../../src/main/services/dispatch';
 import { createWorkbench, type Workbench } from '../../src/main/workbench';
 import { attributionSummarySchema, type AttributionSummary } from '../../src/shared/attribution';
-import type { JobSnapshot } from '../../src/shared/domain';
 import { demoFamily, demoRoot } from '../helpers/activation-fixtures';
 import { waitUntil } from '../helpers/fake-executor';
 import { createTmpDirs } from '../helpers/tmp-dir';
+import { workbenchCalls } from '../helpers/workbench-calls';
 
 // From attribution:start to a real compute worker (wasm): a tiny crosscoder trained on a small store of
 // the demo family, attributed on a few pairs of a demo task; a cancelled attribution leaves no result.
@@ -16,26 +15,7 @@ const taskFile = join(demoRoot, 'tasks', 'sv_pp_attractor.eng.jsonl');
 let workbench: Workbench;
 let runId: string;
 
-async function call<T>(channel: string, input: unknown): Promise<T> {
-  const result = await dispatch(
-    workbench.handlers,
-    channel,
-    input,
-    { transport: 'cli' },
-    { shouldValidateOutput: true },
-  );
-  if (!result.ok) throw new Error(`${channel}: ${result.error.message}`);
-  return result.value as T;
-}
-
-async function finished(jobId: string, timeoutMs = 120_000): Promise<JobSnapshot> {
-  await waitUntil(
-    () => ['succeeded', 'failed', 'cancelled'].includes(workbench.runner.get(jobId).state),
-    timeoutMs,
-    `job ${jobId}`,
-  );
-  return workbench.runner.get(jobId);
-}
+const { call, finished } = workbenchCalls(() => workbench);
 
 beforeAll(async () => {
   workbench = createWorkbench({

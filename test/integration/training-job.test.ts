@@ -1,10 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dispatch } from '../../src/main/services/dispatch';
 import { createWorkbench, type Workbench } from '../../src/main/workbench';
 import type { ActivationStoreSummary } from '../../src/shared/activation-stores';
-import type { JobSnapshot } from '../../src/shared/domain';
 import {
   runDetailSchema,
   trainingEstimateSchema,
@@ -14,6 +12,7 @@ import {
 import { demoCorpus, demoFamily } from '../helpers/activation-fixtures';
 import { waitUntil } from '../helpers/fake-executor';
 import { createTmpDirs } from '../helpers/tmp-dir';
+import { workbenchCalls } from '../helpers/workbench-calls';
 
 // From the app's channels to real compute workers (wasm): extract a small store from the demo family,
 // train a crosscoder on it, see the metrics stored and the evaluation in the run; cancel and resume.
@@ -23,26 +22,7 @@ let dataDir: string;
 let workbench: Workbench;
 let storeDir: string;
 
-async function call<T>(channel: string, input: unknown): Promise<T> {
-  const result = await dispatch(
-    workbench.handlers,
-    channel,
-    input,
-    { transport: 'cli' },
-    { shouldValidateOutput: true },
-  );
-  if (!result.ok) throw new Error(`${channel}: ${result.error.message}`);
-  return result.value as T;
-}
-
-async function finished(jobId: string, timeoutMs = 120_000): Promise<JobSnapshot> {
-  await waitUntil(
-    () => ['succeeded', 'failed', 'cancelled'].includes(workbench.runner.get(jobId).state),
-    timeoutMs,
-    `job ${jobId}`,
-  );
-  return workbench.runner.get(jobId);
-}
+const { call, finished } = workbenchCalls(() => workbench);
 
 const runOf = async (runId: string): Promise<RunSummary> =>
   (await call<RunSummary[]>('runs:list', {})).find((r) => r.id === runId)!;

@@ -7,20 +7,11 @@ import { Crosscoder } from '../../src/core/crosscoder/crosscoder';
 import { batchTopKLoss, l1Loss } from '../../src/core/crosscoder/forward';
 import type { HostTensor } from '../../src/core/hf/host-tensor';
 import { readSafetensors } from '../../src/core/hf/safetensors';
+import { relativeError } from '../helpers/compare';
 
 // Losses and gradients against the independent PyTorch reference (scripts/golden/crosscoder_reference.py).
 const fixture = join(import.meta.dirname, 'fixtures', 'crosscoder', 'case.safetensors');
 const [B, M, D, F] = [16, 3, 8, 32];
-
-function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    diff = Math.max(diff, Math.abs(actual[i]! - expected[i]!));
-    scale = Math.max(scale, Math.abs(expected[i]!));
-  }
-  return diff / scale;
-}
 
 for (const backend of ['cpu', 'wasm'] as const) {
   describe(`crosscoder losses and gradients vs PyTorch (${backend})`, () => {
@@ -28,6 +19,14 @@ for (const backend of ['cpu', 'wasm'] as const) {
     let cc: Crosscoder;
     let x: tf.Tensor3D;
     const value = (name: string): number => ref.get(name)!.data[0]!;
+    /** Every parameter's gradient against the reference's `<prefix>.grad.<name>`. */
+    const expectGradients = async (prefix: string, grads: tf.NamedTensorMap): Promise<void> => {
+      const params = { W_enc: cc.wEnc_MDF, W_dec: cc.wDec_FMD, b_enc: cc.bEnc_F, b_dec: cc.bDec_MD };
+      for (const [name, variable] of Object.entries(params)) {
+        const grad = await grads[variable.name]!.data();
+        expect(relativeError(grad, ref.get(`${prefix}.grad.${name}`)!.data), name).toBeLessThan(1e-5);
+      }
+    };
 
     beforeAll(async () => {
       await selectBackend(backend);
@@ -55,15 +54,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
       expect(rec! / value('l1.reconstruction')).toBeCloseTo(1, 5);
       expect(sp! / value('l1.sparsity')).toBeCloseTo(1, 5);
       expect(l0).toBe(value('l1.l0'));
-      for (const [name, variable] of [
-        ['W_enc', cc.wEnc_MDF],
-        ['W_dec', cc.wDec_FMD],
-        ['b_enc', cc.bEnc_F],
-        ['b_dec', cc.bDec_MD],
-      ] as const) {
-        const grad = await grads[variable.name]!.data();
-        expect(relativeError(grad, ref.get(`l1.grad.${name}`)!.data), name).toBeLessThan(1e-5);
-      }
+      await expectGradients('l1', grads);
       tf.dispose([loss, ...Object.values(grads), ...terms]);
     });
 
@@ -79,15 +70,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
       expect(rec! / value('btk.reconstruction')).toBeCloseTo(1, 5);
       expect(aux! / value('btk.auxiliary')).toBeCloseTo(1, 5);
       expect(kept).toBe(value('btk.kept'));
-      for (const [name, variable] of [
-        ['W_enc', cc.wEnc_MDF],
-        ['W_dec', cc.wDec_FMD],
-        ['b_enc', cc.bEnc_F],
-        ['b_dec', cc.bDec_MD],
-      ] as const) {
-        const grad = await grads[variable.name]!.data();
-        expect(relativeError(grad, ref.get(`btk.grad.${name}`)!.data), name).toBeLessThan(1e-5);
-      }
+      await expectGradients('btk', grads);
       tf.dispose([loss, ...Object.values(grads), ...terms]);
     });
   });

@@ -5,6 +5,7 @@ import { selectBackend } from '../../src/core/backend';
 import { loadWeights, readModelFolder } from '../../src/core/hf/model-folder';
 import type { HostTensor } from '../../src/core/hf/host-tensor';
 import { readSafetensors } from '../../src/core/hf/safetensors';
+import { relativeError } from '../helpers/compare';
 import { padBatch } from '../../src/core/lm/batch';
 import { GptNeoxModel } from '../../src/core/lm/gpt-neox-model';
 
@@ -18,18 +19,6 @@ const variants = [
 ];
 const sequenceCount = 3;
 const tolerance = 1e-4;
-
-/** max|actual − expected| / max|expected| over the tensor. */
-function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  expect(actual.length).toBe(expected.length);
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    diff = Math.max(diff, Math.abs(actual[i]! - expected[i]!));
-    scale = Math.max(scale, Math.abs(expected[i]!));
-  }
-  return diff / scale;
-}
 
 /** Rows [offset, offset+len) of a [B,T,X] tensor's sequence b, flattened. */
 async function rowsOf(t: tf.Tensor3D, b: number, offset: number, len: number): Promise<Float32Array> {

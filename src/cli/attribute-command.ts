@@ -3,13 +3,12 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { resolveCheckpoints } from '../core/activations/checkpoint-source';
 import { ablationEffects, spearman } from '../core/attribution/ablation';
-import { computeIe, type MetricItem } from '../core/attribution/attribute';
+import { computeIe, metricItemsOf } from '../core/attribution/attribute';
 import { assertThresholds, lifecycleOf, relativeShares, selectTopFeatures } from '../shared/lifecycle';
 import { selectBackend } from '../core/backend';
 import { decoderStatistics } from '../core/crosscoder/evaluate';
 import { loadRun } from '../core/crosscoder/run-files';
 import { loadLanguageModel, type LoadedLanguageModel } from '../core/lm/load';
-import { tokenizePairs } from '../core/tasks/answer-tokens';
 import { importTaskFile } from '../core/tasks/importers';
 import { appVersion } from '../main/workbench';
 import type { BackendPreference } from '../shared/domain';
@@ -73,16 +72,8 @@ async function prepareAttribution(options: AttributionInputs) {
     }
     const tokenizer = models[0]!.tokenizer!;
     const encode = (text: string) => tokenizer.encode(text, { addSpecialTokens: false });
-    // The metric reads one position: where the two answers first differ (single tokens, or after shared ones).
-    const tokenized = tokenizePairs(imported.pairs, encode, 'multiToken');
-    const items: MetricItem[] = tokenized.items
-      .filter(({ tokens }) => tokens.divergence !== null)
-      .map(({ tokens }) => ({
-        prefixIds: tokens.divergence!.prefixIds,
-        rightId: tokens.divergence!.goodId,
-        wrongId: tokens.divergence!.badId,
-      }));
-    const skipped = imported.skipped.length + tokenized.items.length - items.length;
+    const { items, dropped } = metricItemsOf(imported.pairs, encode);
+    const skipped = imported.skipped.length + dropped;
     if (items.length === 0) {
       throw new Error(
         `${options.task}: no pair has answers that differ at one token position under the stated rule`,

@@ -1,10 +1,9 @@
-import { computeIe, type MetricItem } from '../core/attribution/attribute';
+import { computeIe, metricItemsOf } from '../core/attribution/attribute';
 import { selectBackend } from '../core/backend';
 import { decoderStatistics } from '../core/crosscoder/evaluate';
 import { loadRun } from '../core/crosscoder/run-files';
 import { loadLanguageModel, type LoadedLanguageModel } from '../core/lm/load';
 import { throwIfAborted } from '../core/progress';
-import { tokenizePairs } from '../core/tasks/answer-tokens';
 import { importTaskFile } from '../core/tasks/importers';
 import { attributeParamsSchema, type AttributeResult } from '../shared/attribution';
 import type { ComputeContext } from './jobs';
@@ -49,16 +48,8 @@ export async function runAttributeJob(rawParams: unknown, context: ComputeContex
     }
     const tokenizer = models[0]!.tokenizer!;
     const encode = (text: string): number[] => tokenizer.encode(text, { addSpecialTokens: false });
-    // The metric reads one position: where the two answers first differ.
-    const tokenized = tokenizePairs(imported.pairs, encode, 'multiToken');
-    const items: MetricItem[] = tokenized.items
-      .filter(({ tokens }) => tokens.divergence !== null)
-      .map(({ tokens }) => ({
-        prefixIds: tokens.divergence!.prefixIds,
-        rightId: tokens.divergence!.goodId,
-        wrongId: tokens.divergence!.badId,
-      }));
-    const skipped = imported.skipped.length + imported.pairs.length - items.length;
+    const { items, dropped } = metricItemsOf(imported.pairs, encode);
+    const skipped = imported.skipped.length + dropped;
     if (items.length === 0) {
       throw new Error(`${params.taskFile}: no pair has answers that differ at one token position`);
     }

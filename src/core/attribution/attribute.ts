@@ -3,6 +3,8 @@ import type { Crosscoder } from '../crosscoder/crosscoder';
 import { padBatch } from '../lm/batch';
 import { GptNeoxModel } from '../lm/gpt-neox-model';
 import { throwIfAborted, yieldToEventLoop, type ProgressListener } from '../progress';
+import { tokenizePairs, type Encode } from '../tasks/answer-tokens';
+import type { MinimalPair } from '../tasks/minimal-pair';
 import { integratedGradientsBatch, type CheckpointMetric } from './ie';
 
 /** One minimal pair reduced to what the metric needs: the prefix and the first differing token of each answer. */
@@ -133,4 +135,25 @@ export async function computeIe(options: {
     metricAblated: ablatedSum.map((v) => v / n),
     n,
   };
+}
+
+/**
+ * Minimal pairs → metric items. The metric reads one position: where the two answers first differ
+ * (single tokens, or after their shared leading tokens). Pairs whose answers never differ at one
+ * position (one is a prefix of the other) are dropped and counted in `dropped`.
+ */
+export function metricItemsOf(
+  pairs: readonly MinimalPair[],
+  encode: Encode,
+): { items: MetricItem[]; dropped: number } {
+  const items: MetricItem[] = [];
+  for (const { tokens } of tokenizePairs(pairs, encode, 'multiToken').items) {
+    if (tokens.divergence === null) continue;
+    items.push({
+      prefixIds: tokens.divergence.prefixIds,
+      rightId: tokens.divergence.goodId,
+      wrongId: tokens.divergence.badId,
+    });
+  }
+  return { items, dropped: pairs.length - items.length };
 }

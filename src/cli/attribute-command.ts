@@ -3,7 +3,8 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { resolveCheckpoints } from '../core/activations/checkpoint-source';
 import { ablationEffects, spearman } from '../core/attribution/ablation';
-import { computeIe, metricItemsOf } from '../core/attribution/attribute';
+import { attributedItems, computeIe, itemTopFeatures, metricItemsOf } from '../core/attribution/attribute';
+import { attributeResultSchema } from '../shared/attribution';
 import { assertThresholds, lifecycleOf, relativeShares, selectTopFeatures } from '../shared/lifecycle';
 import { selectBackend } from '../core/backend';
 import { decoderStatistics } from '../core/crosscoder/evaluate';
@@ -22,6 +23,8 @@ export const ieFileSchema = z.object({
   n: z.number().int(),
   skipped: z.number().int(),
   isComplete: z.boolean(),
+  /** Per pair: its metric and top features by |IE| per checkpoint (files written before had none). */
+  items: attributeResultSchema.shape.items,
   provenance: z.looseObject({
     run: z.string(),
     model: z.string(),
@@ -72,14 +75,14 @@ async function prepareAttribution(options: AttributionInputs) {
     }
     const tokenizer = models[0]!.tokenizer!;
     const encode = (text: string) => tokenizer.encode(text, { addSpecialTokens: false });
-    const { items, dropped } = metricItemsOf(imported.pairs, encode);
+    const { items, pairIndices, dropped } = metricItemsOf(imported.pairs, encode);
     const skipped = imported.skipped.length + dropped;
     if (items.length === 0) {
       throw new Error(
         `${options.task}: no pair has answers that differ at one token position under the stated rule`,
       );
     }
-    return { run, models, checkpoints, items, skipped };
+    return { run, models, checkpoints, items, skipped, pairs: imported.pairs, pairIndices };
   } catch (error) {
     run.crosscoder.dispose();
     models.forEach((m) => m.model.dispose());
@@ -95,7 +98,7 @@ export async function runAttribute(
     out: string;
   },
 ): Promise<void> {
-  const { run, models, checkpoints, items, skipped } = await prepareAttribution(options);
+  const { run, models, checkpoints, items, skipped, pairs, pairIndices } = await prepareAttribution(options);
   try {
     const controller = new AbortController();
     const onSigint = (): void => controller.abort();
@@ -113,6 +116,7 @@ export async function runAttribute(
         items,
         steps,
         threshold: options.threshold,
+        itemTop: itemTopFeatures,
         signal: controller.signal,
         onProgress: (p) => {
           const eta = ((performance.now() - started) / 1000 / p.step) * (p.total - p.step);
@@ -124,10 +128,12 @@ export async function runAttribute(
       process.stderr.write('\n');
     }
     isComplete = result.n === items.length;
+    const { items: perItem = [], ...totals } = result;
     const file: IeFile = {
-      ...result,
+      ...totals,
       skipped,
       isComplete,
+      items: attributedItems(pairs, pairIndices, perItem),
       provenance: {
         run: resolve(options.run),
         runConfig: run.config,

@@ -1,7 +1,7 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { openActivationStore } from '../core/activations/activation-store';
-import { computeDashboards, dashboardLogitNote } from '../core/attribution/dashboards';
+import { writeDashboardFiles } from '../core/attribution/dashboard-files';
+import { computeDashboards } from '../core/attribution/dashboards';
 import { selectTopFeatures } from '../shared/lifecycle';
 import { selectBackend } from '../core/backend';
 import { loadRun } from '../core/crosscoder/run-files';
@@ -9,7 +9,10 @@ import { loadTokenizer } from '../core/hf/tokenizer';
 import type { BackendPreference } from '../shared/domain';
 import { ieFileSchema } from './attribute-command';
 
-/** `ctt dashboards`: one JSON file per feature (contexts, quantiles, histogram, logit effects) + index.json. */
+/**
+ * `ctt dashboards`: one JSON file per feature (contexts, quantiles, histogram, logit effects) + index.json,
+ * merged with an index already in `--out` for the same checkpoints (see dashboard-files.ts).
+ */
 export async function runDashboards(options: {
   run: string;
   acts: string;
@@ -51,34 +54,15 @@ export async function runDashboards(options: {
       onProgress: (p) => process.stderr.write(`\r${p.message ?? ''}   `),
     });
     process.stderr.write('\n');
-    mkdirSync(options.out, { recursive: true });
-    for (const dashboard of dashboards)
-      writeFileSync(join(options.out, `feature-${dashboard.feature}.json`), JSON.stringify(dashboard));
-    writeFileSync(
-      join(options.out, 'index.json'),
-      JSON.stringify(
-        {
-          run: options.run,
-          acts: options.acts,
-          revisions: store.manifest.revisions.map((r) => ({
-            revision: r.revision,
-            tokensSeen: r.tokensSeen ?? null,
-          })),
-          layer: store.manifest.layer,
-          rows: dashboards[0]?.rows ?? 0,
-          logitNote: dashboardLogitNote,
-          features: dashboards.map((x) => ({
-            feature: x.feature,
-            density: x.density,
-            maxActivation: x.maxActivation,
-            file: `feature-${x.feature}.json`,
-          })),
-          createdAt: new Date().toISOString(),
-        },
-        null,
-        2,
-      ),
-    );
+    writeDashboardFiles(options.out, dashboards, {
+      run: options.run,
+      acts: options.acts,
+      revisions: store.manifest.revisions.map((r) => ({
+        revision: r.revision,
+        tokensSeen: r.tokensSeen ?? null,
+      })),
+      layer: store.manifest.layer,
+    });
     console.log(
       `${dashboards.length} dashboards over ${dashboards[0]?.rows ?? 0} rows in ${((performance.now() - started) / 1000).toFixed(1)} s → ${options.out}`,
     );

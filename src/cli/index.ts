@@ -38,14 +38,18 @@ export function buildProgram(): Command {
     )
     .addOption(dataDirOption())
     .addOption(backendOption())
-    .action(async (options: { port: number; host: string; dataDir?: string; backend?: string }) => {
-      await runServe({
-        port: options.port,
-        host: options.host,
-        dataDir: options.dataDir,
-        backend: parseBackendPreference(options.backend),
-      });
-    });
+    .option('--demo', 'import the demo study (resources/demo/study) on start unless it is already there')
+    .action(
+      async (options: { port: number; host: string; dataDir?: string; backend?: string; demo?: boolean }) => {
+        await runServe({
+          port: options.port,
+          host: options.host,
+          dataDir: options.dataDir,
+          backend: parseBackendPreference(options.backend),
+          isDemo: options.demo === true,
+        });
+      },
+    );
 
   program
     .command('self-test')

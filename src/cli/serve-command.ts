@@ -2,7 +2,9 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { isLoopbackHost } from '../main/http/auth';
 import { startServer } from '../main/http/server';
-import { appName, appVersion, createWorkbench, defaultDataDir } from '../main/workbench';
+import { ownerSession } from '../main/services/session-access';
+import { appName, appVersion, createWorkbench, defaultDataDir, type Workbench } from '../main/workbench';
+import type { RequestOutput } from '../shared/contract';
 import type { BackendPreference } from '../shared/domain';
 
 /** The renderer that `npm run build` writes (out/renderer, beside src/). */
@@ -13,6 +15,8 @@ export async function runServe(options: {
   host: string;
   dataDir: string | undefined;
   backend: BackendPreference | undefined;
+  /** Import the demo study first (importing it again returns the run made the first time). */
+  isDemo?: boolean;
 }): Promise<void> {
   if (!existsSync(`${builtRendererDir}/index.html`)) {
     throw new Error(`The UI is not built (no ${builtRendererDir}/index.html): run \`npm run build\` first.`);
@@ -25,6 +29,7 @@ export async function runServe(options: {
   }
   const dataDir = options.dataDir ?? defaultDataDir();
   const workbench = createWorkbench({ dataDir, mode: 'serve', backendOverride: options.backend });
+  if (options.isDemo === true) await importDemoStudy(workbench);
   const running = await startServer({
     workbench,
     host: options.host,
@@ -45,4 +50,24 @@ export async function runServe(options: {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+}
+
+/**
+ * Imports the demo study through the contract, as the UI would. A failure is reported and the server
+ * starts anyway: the rest of the workbench does not need the study.
+ */
+async function importDemoStudy(workbench: Workbench): Promise<void> {
+  const result = await workbench.invoke(
+    'features:importStudy',
+    {},
+    { transport: 'cli', session: ownerSession },
+  );
+  if (!result.ok) {
+    console.error(`WARNING: the demo study was not imported: ${result.error.message}`);
+    return;
+  }
+  const study = result.value as RequestOutput<'features:importStudy'>;
+  console.log(
+    `Demo study: run ${study.runId} (${study.features} features, ${study.attributions} attributions, ${study.dashboards} dashboards)`,
+  );
 }

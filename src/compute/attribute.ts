@@ -1,4 +1,4 @@
-import { computeIe, metricItemsOf } from '../core/attribution/attribute';
+import { attributedItems, computeIe, itemTopFeatures, metricItemsOf } from '../core/attribution/attribute';
 import { selectBackend } from '../core/backend';
 import { decoderStatistics } from '../core/crosscoder/evaluate';
 import { loadRun } from '../core/crosscoder/run-files';
@@ -10,7 +10,8 @@ import type { ComputeContext } from './jobs';
 
 /*
  * The attribute job (issue 6): IE of every feature of a trained run on a minimal-pair task, per
- * checkpoint, as `ctt attribute` computes it, plus each feature's RelDec and decoder norms. Progress counts pairs; loading
+ * checkpoint, as `ctt attribute` computes it, plus each feature's RelDec and decoder norms and, per pair,
+ * the features with the largest |IE| (from the same pass). Progress counts pairs; loading
  * the M models comes first. A cancel throws out of computeIe, so a cancelled job has no result.
  */
 export async function runAttributeJob(rawParams: unknown, context: ComputeContext): Promise<AttributeResult> {
@@ -48,7 +49,7 @@ export async function runAttributeJob(rawParams: unknown, context: ComputeContex
     }
     const tokenizer = models[0]!.tokenizer!;
     const encode = (text: string): number[] => tokenizer.encode(text, { addSpecialTokens: false });
-    const { items, dropped } = metricItemsOf(imported.pairs, encode);
+    const { items, pairIndices, dropped } = metricItemsOf(imported.pairs, encode);
     const skipped = imported.skipped.length + dropped;
     if (items.length === 0) {
       throw new Error(`${params.taskFile}: no pair has answers that differ at one token position`);
@@ -62,6 +63,7 @@ export async function runAttributeJob(rawParams: unknown, context: ComputeContex
       items,
       steps,
       threshold: params.threshold,
+      itemTop: itemTopFeatures,
       signal: context.signal,
       onProgress: (p) =>
         context.onProgress({ step: p.step, total: items.length, message: `${p.step}/${items.length} pairs` }),
@@ -69,12 +71,14 @@ export async function runAttributeJob(rawParams: unknown, context: ComputeContex
     // Never return a partial result: a cancel that lands after the last batch still cancels.
     throwIfAborted(context.signal);
     const { relDec, decoderNorms } = await decoderStatistics(run.crosscoder);
+    const { items: perItem = [], ...totals } = result;
     return {
       runId: params.runId,
-      ...result,
+      ...totals,
       skipped,
       relDec: relDec.map((row) => row.map((v) => (Number.isFinite(v) ? v : null))),
       decoderNorms,
+      items: attributedItems(imported.pairs, pairIndices, perItem),
       provenance: {
         runDir: params.runDir,
         revisions: params.checkpoints.map((c) => ({ revision: c.revision, tokensSeen: c.tokensSeen })),

@@ -9,6 +9,7 @@ import {
   type SelfTestResult,
 } from '../shared/domain';
 import { runAttributeJob } from './attribute';
+import { runDashboardsJob } from './dashboards';
 import { runEstimateTraining } from './estimate-training';
 import { runExtractActivations } from './extract-activations';
 import { runTaskAccuracy } from './task-accuracy';
@@ -49,4 +50,5 @@ export const computeJobs: Record<JobKind, ComputeJob> = {
   trainCrosscoder: runTrainCrosscoder,
   estimateTraining: runEstimateTraining,
   attribute: runAttributeJob,
+  dashboards: runDashboardsJob,
 };

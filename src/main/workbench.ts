@@ -7,12 +7,17 @@ import type { Result } from '../shared/result';
 import { createWorkerExecutor, probeBackend } from './jobs/compute-worker-host';
 import { JobRunner, type JobExecutor } from './jobs/job-runner';
 import { ActivationsService } from './services/activations-service';
+import { AnnotationService } from './services/annotation-service';
 import { AttributionService } from './services/attribution-service';
-import { findDemoCorpusFile } from './services/demo-resources';
+import { DashboardsService } from './services/dashboards-service';
+import { findDemoCorpusFile, findDemoStudyDir } from './services/demo-resources';
 import { dispatch, type CallContext, type Handlers } from './services/dispatch';
 import { EventBus } from './services/event-bus';
+import { FeaturesService } from './services/features-service';
 import { createHandlers } from './services/handlers';
 import { ModelsService } from './services/models-service';
+import type { CallSession } from './services/session-access';
+import { StudyService } from './services/study-service';
 import { TrainingService } from './services/training-service';
 import { createStore, type Store } from './store/store';
 
@@ -31,6 +36,8 @@ export interface WorkbenchOptions {
   progressIntervalMs?: number;
   /** The demo corpus offered by default for extraction; found beside the app when left out. */
   demoCorpusFile?: string | null;
+  /** The demo study `features:importStudy` imports without a folder; found beside the app when left out. */
+  demoStudyDir?: string | null;
 }
 
 /** The services behind every adapter (Electron IPC, HTTP serve mode, CLI): one store, one runner. */
@@ -40,6 +47,8 @@ export interface Workbench {
   bus: EventBus;
   handlers: Handlers;
   invoke(channel: RequestChannel | string, input: unknown, context: CallContext): Promise<Result<unknown>>;
+  /** The annotator session a serve-mode token opens, or null when it is no annotator's current token. */
+  sessionForToken(token: string): CallSession | null;
   backend(): Promise<BackendInfo | null>;
   close(): Promise<void>;
 }
@@ -93,9 +102,23 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
   const training = new TrainingService({ store, runner, models, dataDir: options.dataDir, execute, backend });
   training.reconcile();
   const attribution = new AttributionService({ store, runner });
+  const features = new FeaturesService({ store, attribution });
+  const dashboards = new DashboardsService({ store, runner, features });
+  const annotation = new AnnotationService({ store, features });
+  const demoStudyDir = options.demoStudyDir === undefined ? findDemoStudyDir() : options.demoStudyDir;
+  const studies = new StudyService({
+    store,
+    features,
+    dataDir: options.dataDir,
+    defaultProjectId: () => models.defaultProjectId(),
+    demoStudyDir: () => demoStudyDir,
+  });
   followJob = (snapshot) => {
     training.onJobSnapshot(snapshot);
+    // The result file first: indexing reads it through the attribution service.
     attribution.onJobSnapshot(snapshot);
+    features.onJobSnapshot(snapshot);
+    dashboards.onJobSnapshot(snapshot);
   };
   const handlers = createHandlers({
     store,
@@ -104,6 +127,10 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
     activations,
     training,
     attribution,
+    features,
+    dashboards,
+    annotation,
+    studies,
     backend,
     appInfo: () => ({
       appName,
@@ -125,6 +152,7 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
     handlers,
     backend,
     invoke: (channel, input, context) => dispatch(handlers, channel, input, context),
+    sessionForToken: (token) => annotation.sessionForToken(token),
     close: async () => {
       await runner.shutdown();
       store.close();

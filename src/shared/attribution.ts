@@ -58,6 +58,21 @@ export const attributeResultSchema = z.object({
   relDec: z.array(z.array(z.number().nullable())),
   /** [F][M]: ‖W_dec[i,m]‖ (results written before decoder norms were kept have none). */
   decoderNorms: z.array(z.array(z.number())).optional(),
+  /**
+   * Per pair (minimal pair of the task, in file order among those attributed): the metric per checkpoint
+   * and the features with the largest |IE| on that pair, per checkpoint (older results have none).
+   */
+  items: z
+    .array(
+      z.object({
+        item: z.number().int().min(0),
+        good: z.string(),
+        bad: z.string(),
+        metricClean: z.array(z.number()),
+        top: z.array(z.array(z.object({ feature: z.number().int().min(0), ie: z.number() }))),
+      }),
+    )
+    .optional(),
   provenance: z.object({
     runDir: z.string(),
     revisions: z.array(z.object({ revision: z.string(), tokensSeen: z.number().nullable() })),
@@ -84,3 +99,25 @@ export const attributionSummarySchema = z.object({
   result: attributeResultSchema,
 });
 export type AttributionSummary = z.infer<typeof attributionSummarySchema>;
+
+/** Parameters of the `dashboards` job: the run, its activation store folder and the features to show. */
+export const dashboardsParamsSchema = z.object({
+  runId: z.string().min(1),
+  runDir: z.string().min(1),
+  /** Activation store folder (with manifest.json and contexts) the run was trained on. */
+  storeDir: z.string().min(1),
+  features: z.array(z.number().int().min(0)).min(1),
+  /** Rows of the store read (the first ones); all up to 200,000 by default. */
+  maxRows: z.number().int().min(1).optional(),
+  backendPreference: backendPreferenceSchema.optional(),
+});
+export type DashboardsParams = z.infer<typeof dashboardsParamsSchema>;
+
+/** Result of a `dashboards` job: files written under `<runDir>/dashboards/` (index.json lists them). */
+export const dashboardsResultSchema = z.object({
+  runId: z.string(),
+  dir: z.string(),
+  features: z.array(z.object({ feature: z.number().int(), density: z.number(), maxActivation: z.number() })),
+  rows: z.number().int(),
+});
+export type DashboardsResult = z.infer<typeof dashboardsResultSchema>;

@@ -11,6 +11,7 @@ import {
   jobSnapshotSchema,
   modelAddSchema,
   modelWithCheckpointsSchema,
+  pathInputSchema,
   projectCreateSchema,
   projectSchema,
   selfTestParamsSchema,
@@ -23,6 +24,18 @@ import {
   activationStoreSummarySchema,
   extractionStartSchema,
 } from './activation-stores';
+import {
+  annotatorProgressSchema,
+  attributionIndexSchema,
+  featureDashboardSchema,
+  featureDetailSchema,
+  featureQueuePageSchema,
+  featureQueueQuerySchema,
+  featureQueueSchema,
+  importStudyResultSchema,
+  otherAnnotationSchema,
+  sessionSchema,
+} from './annotation';
 import { attributionStartSchema, attributionSummarySchema } from './attribution';
 import {
   metricSeriesSchema,
@@ -69,6 +82,82 @@ export const requests = {
   'annotations:history': {
     input: z.object({ featureId: id, annotatorId: id.optional() }),
     output: z.array(annotationRevisionSchema),
+  },
+  /** Other annotators' current answers on a feature; in blind mode only once `annotatorId`'s is done. */
+  'annotations:others': {
+    input: z.object({ featureId: id, annotatorId: id }),
+    output: z.array(otherAnnotationSchema),
+  },
+  /** Assigns `perFeature` annotators to each feature of a queue, balancing the load (replaces earlier). */
+  'annotations:assign': {
+    input: z.object({
+      runId: z.string().min(1),
+      attributionId: z.string().min(1).optional(),
+      queueId: id.optional(),
+      annotatorIds: z.array(id).min(1).max(100),
+      perFeature: z.number().int().min(1).max(100),
+    }),
+    output: z.object({ features: z.number().int(), assignments: z.number().int() }),
+  },
+  /** Done / total and median seconds per feature, per annotator, on a run's attribution. */
+  'annotators:progress': {
+    input: z.object({ runId: z.string().min(1), attributionId: z.string().min(1).optional() }),
+    output: z.array(annotatorProgressSchema),
+  },
+  /** A serve-mode token bound to one annotator (owner only); earlier tokens of that annotator stop working. */
+  'annotators:createToken': {
+    input: z.object({ annotatorId: id }),
+    output: z.object({ annotatorId: id, token: z.string(), openPath: z.string() }),
+  },
+  /** Who is calling: the owner, or the annotator a serve-mode token belongs to. */
+  'session:get': { input: z.object({}), output: sessionSchema },
+
+  /** Attribution results of a run indexed for annotation, newest first. */
+  'features:attributions': {
+    input: z.object({ runId: z.string().min(1) }),
+    output: z.array(attributionIndexSchema),
+  },
+  /** Indexes a finished attribution result: every feature's IE, RelIE, category; the top-k selected. */
+  'features:indexAttribution': {
+    input: z.object({
+      runId: z.string().min(1),
+      attributionId: z.string().min(1),
+      top: z.number().int().min(1).max(10_000).default(10),
+      low: z.number().min(0).max(1).default(0.3),
+      high: z.number().min(0).max(1).default(0.7),
+    }),
+    output: attributionIndexSchema,
+  },
+  /** Imports a study folder (run, attribution results, dashboards); the shipped demo study when no `dir`. */
+  'features:importStudy': {
+    input: z.object({ dir: pathInputSchema.optional() }),
+    output: importStudyResultSchema,
+  },
+  /** One page of the feature queue, filtered and sorted in SQL. */
+  'features:queue': { input: featureQueueQuerySchema, output: featureQueuePageSchema },
+  /** A feature's scores on every indexed attribution, decoder norms and the task items it matters for. */
+  'features:get': { input: z.object({ featureId: id }), output: featureDetailSchema },
+  /** A feature's dashboard data (loaded lazily; null when none was computed). */
+  'features:dashboard': { input: z.object({ featureId: id }), output: featureDashboardSchema.nullable() },
+  /** Starts a `dashboards` job from the run's activation store (the selected features by default). */
+  'features:startDashboards': {
+    input: z.object({
+      runId: z.string().min(1),
+      attributionId: z.string().min(1).optional(),
+      features: z.array(z.number().int().min(0)).min(1).max(10_000).optional(),
+    }),
+    output: z.object({ jobId: z.string() }),
+  },
+  /** Named queues of a run (brushed selections), newest first. */
+  'queues:list': { input: z.object({ runId: z.string().min(1) }), output: z.array(featureQueueSchema) },
+  'queues:create': {
+    input: z.object({
+      runId: z.string().min(1),
+      attributionId: z.string().min(1),
+      name: z.string().trim().min(1).max(200),
+      featureIndices: z.array(z.number().int().min(0)).min(1).max(100_000),
+    }),
+    output: featureQueueSchema,
   },
 
   /** Model families of the default project, each with its checkpoints ordered by tokens seen. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isKnownLanguageCode } from './languages';
 
 // Domain records shared by the store, the services and the UI. Vocabulary: docs/glossary.md.
 
@@ -44,11 +45,14 @@ const settingsFields = {
   activeAnnotatorId: z.number().int().positive().nullable(),
   /** How many compute jobs run at once; the rest wait in the queue. */
   maxConcurrentJobs: z.number().int().min(1).max(8),
+  /** Annotators see others' answers on a feature only after submitting their own. */
+  isBlindMode: z.boolean(),
 };
 export const settingsSchema = z.object({
   backendPreference: settingsFields.backendPreference.default('auto'),
   activeAnnotatorId: settingsFields.activeAnnotatorId.default(null),
   maxConcurrentJobs: settingsFields.maxConcurrentJobs.default(1),
+  isBlindMode: settingsFields.isBlindMode.default(false),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 /** A change of some settings: only the keys given, no defaults filled in, unknown keys refused. */
@@ -67,31 +71,74 @@ export const annotatorSchema = z.object({ id: z.number().int(), name: z.string()
 export type Annotator = z.infer<typeof annotatorSchema>;
 export const annotatorCreateSchema = z.object({ name });
 
-export const lifecycleCategorySchema = z.enum(['emerging', 'maintained', 'discontinued', 'shared', 'other']);
+/** Lifecycle category names (src/shared/lifecycle.ts `categoryOf` for 2 and 3 checkpoints). */
+export const lifecycleCategorySchema = z.enum([
+  'emerged',
+  'emerged-mid',
+  'emerged-late',
+  'maintained',
+  'discontinued',
+  'transient-gap',
+  'other',
+  'undefined',
+]);
 export type LifecycleCategory = z.infer<typeof lifecycleCategorySchema>;
 
 const unitRating = z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1').nullable();
 
-/** ISO 639-3 code, optionally tentative (exported with a trailing `*`). */
+/** Longest description an annotator may save. */
+export const maxDescriptionLength = 2000;
+
+/**
+ * ISO 639-3 code, optionally tentative (exported with a trailing `*`). A code that is not in ISO 639-3
+ * is accepted only when marked `isCustom` (checked against the code table in `languages.ts`).
+ */
 export const languageTagSchema = z.object({
   code: z.string().regex(/^[a-z]{3}$/, 'must be an ISO 639-3 code of three lowercase letters'),
   isTentative: z.boolean().default(false),
+  isCustom: z.boolean().default(false),
 });
+export type LanguageTag = z.infer<typeof languageTagSchema>;
+
+/** Where an annotator is with a feature: `done` is submitted (save-and-next), `skipped` set aside. */
+export const annotationStatusSchema = z.enum(['draft', 'done', 'skipped']);
+export type AnnotationStatus = z.infer<typeof annotationStatusSchema>;
 
 /** Everything an annotator records about one feature. Each save stores the whole record as a revision. */
 export const annotationFieldsSchema = z.object({
-  description: z.string().max(10_000).default(''),
+  description: z
+    .string()
+    .max(maxDescriptionLength, `must be at most ${maxDescriptionLength} characters`)
+    .default(''),
   isUninterpretable: z.boolean().default(false),
   interpretability: unitRating.default(null),
   complexity: unitRating.default(null),
-  languages: z.array(languageTagSchema).max(50).default([]),
+  languages: z
+    .array(languageTagSchema)
+    .max(50)
+    .default([])
+    .superRefine((tags, context) => {
+      tags.forEach((tag, i) => {
+        if (!tag.isCustom && !isKnownLanguageCode(tag.code))
+          context.addIssue({
+            code: 'custom',
+            path: [i, 'code'],
+            message: `"${tag.code}" is not an ISO 639-3 code; mark it custom to keep it`,
+          });
+      });
+      const codes = tags.map((t) => t.code);
+      const duplicate = codes.find((c, i) => codes.indexOf(c) !== i);
+      if (duplicate !== undefined)
+        context.addIssue({ code: 'custom', message: `"${duplicate}" is listed twice` });
+    }),
   isAllLanguages: z.boolean().default(false),
   lifecycleOverride: lifecycleCategorySchema.nullable().default(null),
   lifecycleOverrideReason: z.string().max(2000).default(''),
   isFlagged: z.boolean().default(false),
   notes: z.string().max(10_000).default(''),
-  /** Milliseconds spent on the feature in this edit session. */
+  /** Milliseconds spent on the feature, summed over this annotator's visits. */
   timeSpentMs: z.number().int().min(0).default(0),
+  status: annotationStatusSchema.default('draft'),
 });
 export type AnnotationFields = z.infer<typeof annotationFieldsSchema>;
 
@@ -114,6 +161,7 @@ export const jobKindSchema = z.enum([
   'trainCrosscoder',
   'estimateTraining',
   'attribute',
+  'dashboards',
 ]);
 export type JobKind = z.infer<typeof jobKindSchema>;
 export const jobStateSchema = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']);

@@ -217,6 +217,42 @@ test('attributes the trained run on a demo task and draws categories, scatter an
   }
   await page.getByTestId('timeline-close').click();
   await expect(timeline).toHaveCount(0);
+
+  // Brushing: a drag over the whole plot picks every drawn feature; typed bounds narrow it down.
+  const scatter = page.getByTestId('attribution-scatter');
+  const drawn = Number(await scatter.getAttribute('data-points'));
+  const plot = (await scatter.locator('svg').boundingBox())!;
+  await page.mouse.move(plot.x + 2, plot.y + 2);
+  await page.mouse.down();
+  await page.mouse.move(plot.x + plot.width - 2, plot.y + plot.height - 2, { steps: 5 });
+  await page.mouse.up();
+  await expect(page.getByTestId('brush-box')).toBeVisible();
+  await expect(page.getByTestId('brush-count')).toHaveAttribute('data-count', String(drawn));
+  await expect(scatter.locator('circle.brushed')).toHaveCount(drawn);
+  await page.getByTestId('brush-y0').fill('0.5');
+  const narrowed = Number(await page.getByTestId('brush-count').getAttribute('data-count'));
+  expect(narrowed).toBeLessThanOrEqual(drawn);
+  await expect(scatter.locator('circle.brushed')).toHaveCount(narrowed);
+  if (narrowed > 0) {
+    await page.getByTestId('brush-queue-name').fill('high RelIE');
+    await page.getByTestId('brush-make-queue').click();
+    await expect(page.getByTestId('brush-message')).toContainText(
+      `"high RelIE" made with ${narrowed} features`,
+    );
+  }
+  await page.getByTestId('brush-clear').click();
+  await expect(page.getByTestId('brush-box')).toHaveCount(0);
+
+  // Per pair: the kept features per checkpoint; a row opens that feature's timeline.
+  const items = page.getByTestId('item-effects');
+  await expect(items).toBeVisible();
+  await expect(page.getByTestId('item-picker').locator('option')).toHaveCount(8);
+  await expect(items.getByTestId('item-effects-checkpoint')).toHaveCount(3);
+  await page.getByTestId('item-picker').selectOption({ index: 3 });
+  const top = items.getByTestId('item-effects-checkpoint').nth(2).locator('tbody tr').first();
+  const topFeature = await top.locator('td').first().textContent();
+  await top.click();
+  await expect(timeline).toContainText(`Feature ${topFeature}`);
   await page.setViewportSize({ width: 1280, height: 800 });
   expect(consoleErrors).toEqual([]);
 });

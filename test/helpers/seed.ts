@@ -20,7 +20,7 @@ export function seedAnnotationTargets(
     dir: null,
   });
   store.features.upsertMany(run.id, [
-    { index: 0, category: 'emerging', relIe: 0.9, relDec: 0.8, ie: [0, 0.5, 1] },
+    { index: 0, category: 'emerged', relIe: 0.9, relDec: 0.8, ie: [0, 0.5, 1] },
   ]);
   const feature = store.features.list(run.id)[0];
   if (!feature) throw new Error('seed: feature missing');

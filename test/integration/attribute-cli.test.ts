@@ -74,6 +74,12 @@ describe('ctt attribute, lifecycle and dashboards on the demo family', () => {
     }
     const file = JSON.parse(readFileSync(ie, 'utf8')) as {
       ie: number[][];
+      items: {
+        item: number;
+        good: string;
+        metricClean: number[];
+        top: { feature: number; ie: number }[][];
+      }[];
       n: number;
       isComplete: boolean;
       provenance: {
@@ -87,6 +93,17 @@ describe('ctt attribute, lifecycle and dashboards on the demo family', () => {
     expect(file.ie[0]).toHaveLength(128);
     expect(file.n).toBe(16);
     expect(file.isComplete).toBe(true);
+    // Per pair, from the same pass: top features by |IE| per checkpoint.
+    expect(file.items).toHaveLength(16);
+    for (const item of file.items) {
+      expect(item.good.length).toBeGreaterThan(0);
+      expect(item.metricClean).toHaveLength(2);
+      for (const top of item.top) {
+        expect(top.length).toBeLessThanOrEqual(10);
+        const sizes = top.map((x) => Math.abs(x.ie));
+        expect(sizes).toEqual([...sizes].sort((a, b) => b - a));
+      }
+    }
     expect(file.provenance).toMatchObject({ method: 'ig', steps: 10, threshold: null });
     expect(file.provenance.revisions).toEqual([
       { revision: 'step200', tokensSeen: 200 * 512 },

@@ -91,6 +91,11 @@ describe('the attribute job', () => {
     });
     expect(result.metricClean).toHaveLength(2);
     expect(result.errorIe).toHaveLength(2);
+    expect(result.items).toHaveLength(result.n);
+    for (const item of result.items!) {
+      expect(item.top).toHaveLength(2);
+      for (const top of item.top) expect(top.length).toBeLessThanOrEqual(10);
+    }
   }, 180_000);
 
   it('a cancelled attribution ends cancelled and adds no result', async () => {

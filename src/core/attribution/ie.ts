@@ -10,18 +10,22 @@ import { decode, encode } from '../crosscoder/forward';
 export interface CheckpointMetric {
   /** Clean hook-layer output of this checkpoint for the batch [B,T,D]. */
   resid_BTD: tf.Tensor3D;
-  /** The task metric summed over the batch, as a function of the hook output (differentiable). */
-  metric: (resid_BTD: tf.Tensor3D) => tf.Scalar;
+  /** The task metric of each example [B], as a function of the hook output (differentiable). */
+  metric: (resid_BTD: tf.Tensor3D) => tf.Tensor1D;
 }
 
 export interface IeBatchResult {
   /** Σ over examples of each example's IE (summed over its real tokens) [M][F]. */
   ieSum: Float64Array[];
-  /** The same for the error term ε_m [M]. */
+  /** Each example's IE (summed over its real tokens) [M][B·F], row-major [B][F]; ieSum is its column sum. */
+  ieExample: Float32Array[];
+  /** The same as ieSum for the error term ε_m [M]. */
   errorIeSum: number[];
-  /** Metric with the clean hook output, and with features and error at zero (α = 1) [M]. */
+  /** Metric summed over the batch with the clean hook output, and with features and error at zero (α = 1) [M]. */
   metricClean: number[];
   metricAblated: number[];
+  /** Clean metric of each example [M][B]. */
+  metricCleanExample: Float32Array[];
 }
 
 /**
@@ -45,7 +49,14 @@ export async function integratedGradientsBatch(options: {
     throw new Error(`integrated gradients needs ≥ 1 step, got ${steps}`);
   const [b, t, d] = checkpoints[0]!.resid_BTD.shape;
   const f = cc.config.nFeatures;
-  const result: IeBatchResult = { ieSum: [], errorIeSum: [], metricClean: [], metricAblated: [] };
+  const result: IeBatchResult = {
+    ieSum: [],
+    ieExample: [],
+    errorIeSum: [],
+    metricClean: [],
+    metricAblated: [],
+    metricCleanExample: [],
+  };
 
   const shared = tf.tidy(() => {
     const x_NMD = tf.stack(
@@ -71,7 +82,7 @@ export async function integratedGradientsBatch(options: {
             t,
             d,
           ]) as tf.Tensor3D;
-        const grads = tf.grads((fk: tf.Tensor, ek: tf.Tensor) => checkpoint.metric(hook(fk, ek)));
+        const grads = tf.grads((fk: tf.Tensor, ek: tf.Tensor) => tf.sum(checkpoint.metric(hook(fk, ek))));
         let gF_NF: tf.Tensor = tf.zerosLike(shared.f_NF);
         let gE_ND: tf.Tensor = tf.zerosLike(error_ND);
         for (let k = 0; k < steps; k++) {
@@ -83,20 +94,29 @@ export async function integratedGradientsBatch(options: {
         // e = ḡ · (0 − clean value), per position; pads excluded; optional |e| threshold.
         let e_NF = tf.mul(tf.neg(shared.f_NF), tf.div(gF_NF, steps));
         if (threshold !== null) e_NF = tf.mul(e_NF, tf.cast(tf.greater(tf.abs(e_NF), threshold), 'float32'));
-        const ie_F = tf.sum(tf.mul(e_NF, realMask_N1), 0);
+        // Per example: the sum over its real tokens [B,F]; the batch sum is taken on the host (float64).
+        const ie_BF = tf.sum(tf.reshape(tf.mul(e_NF, realMask_N1), [b, t, f]), 1);
         const errorIe = tf.sum(
           tf.mul(tf.sum(tf.mul(tf.neg(error_ND), tf.div(gE_ND, steps)), 1, true), realMask_N1),
         );
-        const clean = checkpoint.metric(checkpoint.resid_BTD);
-        const ablated = checkpoint.metric(hook(tf.zerosLike(shared.f_NF), tf.zerosLike(error_ND)));
-        return { ie_F, scalars: tf.stack([errorIe, clean, ablated]) };
+        const clean_B = checkpoint.metric(checkpoint.resid_BTD);
+        const ablated = tf.sum(checkpoint.metric(hook(tf.zerosLike(shared.f_NF), tf.zerosLike(error_ND))));
+        return { ie_BF, clean_B, scalars: tf.stack([errorIe, ablated]) };
       });
-      const [ie, scalars] = await Promise.all([out.ie_F.data(), out.scalars.data()]);
-      tf.dispose([out.ie_F, out.scalars]);
-      result.ieSum.push(Float64Array.from(ie));
+      const [ie, clean, scalars] = await Promise.all([
+        out.ie_BF.data() as Promise<Float32Array>,
+        out.clean_B.data() as Promise<Float32Array>,
+        out.scalars.data(),
+      ]);
+      tf.dispose([out.ie_BF, out.clean_B, out.scalars]);
+      const ieSum = new Float64Array(f);
+      for (let e = 0; e < b; e++) for (let j = 0; j < f; j++) ieSum[j]! += ie[e * f + j]!;
+      result.ieSum.push(ieSum);
+      result.ieExample.push(ie);
       result.errorIeSum.push(scalars[0]!);
-      result.metricClean.push(scalars[1]!);
-      result.metricAblated.push(scalars[2]!);
+      result.metricClean.push(clean.reduce((a, v) => a + v, 0));
+      result.metricAblated.push(scalars[1]!);
+      result.metricCleanExample.push(clean);
     }
     return result;
   } finally {

@@ -3,6 +3,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { ErrorCode, Result } from '../../shared/result';
 import { fail } from '../../shared/result';
 import { safeDecodeURIComponent } from '../../shared/uri';
+import { ownerSession, type CallSession } from '../services/session-access';
 import type { Workbench } from '../workbench';
 import { createToken, isHostHeaderAllowed, isTokenValid, presentedToken, tokenCookie } from './auth';
 import { contentSecurityPolicy } from './content-security-policy';
@@ -68,6 +69,7 @@ function readBody(request: IncomingMessage): Promise<string> {
 async function handleInvoke(
   workbench: Workbench,
   channel: string,
+  session: CallSession,
   request: IncomingMessage,
   response: ServerResponse,
 ) {
@@ -94,7 +96,7 @@ async function handleInvoke(
       fail('invalid_input', `Request body is not valid JSON: ${reason}`, 'body'),
     );
   }
-  const result = await workbench.invoke(channel, input, { transport: 'http' });
+  const result = await workbench.invoke(channel, input, { transport: 'http', session });
   sendJson(response, result.ok ? 200 : statusOf[result.error.code], result);
 }
 
@@ -134,6 +136,13 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     socket.on('close', () => sockets.delete(socket));
   });
 
+  /** The start token is the owner; an annotator's current token is that annotator; else nobody. */
+  function sessionOf(presented: string | undefined): CallSession | null {
+    if (presented === undefined) return null;
+    if (isTokenValid(presented, token)) return ownerSession;
+    return workbench.sessionForToken(presented);
+  }
+
   async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://localhost');
     if (!isHostHeaderAllowed(request, options.host)) {
@@ -144,11 +153,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       );
     }
     const presented = presentedToken(request, url);
-    if (!isTokenValid(presented, token)) {
+    const session = sessionOf(presented);
+    if (presented === undefined || session === null) {
       const message =
         presented === undefined
           ? 'Missing token: open the URL printed by `ctt serve` (it carries ?token=…).'
-          : 'Wrong token: each start of `ctt serve` prints a new URL with a new token.';
+          : 'Wrong token: each start of `ctt serve` prints a new URL with a new token, and a new annotator link replaces the old one.';
       return sendJson(response, 401, fail('unauthorized', message, 'token'));
     }
     if (url.pathname.startsWith('/api/invoke/')) {
@@ -159,13 +169,14 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
           400,
           fail('invalid_input', 'Malformed channel name in the path.', 'channel'),
         );
-      return handleInvoke(workbench, channel, request, response);
+      return handleInvoke(workbench, channel, session, request, response);
     }
     if (url.pathname === '/api/events') return handleEvents(workbench, request, response);
     if (url.searchParams.has('token') && request.method === 'GET') {
-      // Trade the token in the URL for a same-site cookie and drop it from the address bar and history.
+      // Trade the token in the URL (the owner's or an annotator's) for a same-site cookie and drop it
+      // from the address bar and history.
       response.writeHead(303, {
-        'Set-Cookie': `${tokenCookie}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`,
+        'Set-Cookie': `${tokenCookie}=${encodeURIComponent(presented)}; HttpOnly; SameSite=Strict; Path=/`,
         Location: url.pathname,
       });
       return void response.end();

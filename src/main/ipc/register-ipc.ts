@@ -1,5 +1,6 @@
 import { ipcMain, webContents } from 'electron';
 import { requestChannels } from '../../shared/contract';
+import { ownerSession } from '../services/session-access';
 import type { Workbench } from '../workbench';
 
 /**
@@ -12,7 +13,8 @@ export function registerIpc(workbench: Workbench, isTrustedSender: (url: string)
       if (!isTrustedSender(event.senderFrame?.url ?? '')) {
         return { ok: false, error: { code: 'unauthorized', message: 'IPC from an untrusted frame.' } };
       }
-      return workbench.invoke(channel, input, { transport: 'ipc' });
+      // The app's own window is the owner (annotators come in through serve-mode tokens).
+      return workbench.invoke(channel, input, { transport: 'ipc', session: ownerSession });
     });
   }
   const unsubscribe = workbench.bus.subscribe((channel, payload) => {

@@ -31,3 +31,13 @@ export function findDemoTaskFiles(cwd: string = process.cwd()): string[] {
     .sort((a, b) => Number(b === first) - Number(a === first) || a.localeCompare(b))
     .map((name) => join(dir, name));
 }
+
+/** The demo study folder (resources/demo/study, with study.json), or null when this install has none. */
+export function findDemoStudyDir(cwd: string = process.cwd()): string | null {
+  const relative = ['../../resources/demo/study', '../../../resources/demo/study'];
+  const candidates = [
+    ...relative.map((r) => fileURLToPath(new URL(r, import.meta.url))),
+    join(cwd, 'resources', 'demo', 'study'),
+  ];
+  return candidates.find((path) => existsSync(join(path, 'study.json'))) ?? null;
+}

@@ -6,11 +6,19 @@ import {
   type RequestOutput,
 } from '../../shared/contract';
 import { AppError, describeZodError, fail, ok, type Result } from '../../shared/result';
+import { authorize, ownerSession, type CallSession } from './session-access';
 
-/** Who is calling; adapters fill it in. Later issues add the annotator behind a serve-mode token. */
+/** Who is calling; adapters fill it in. */
 export interface CallContext {
   transport: 'ipc' | 'http' | 'cli';
+  /**
+   * The caller. The HTTP adapter always sets it (owner or annotator, from the token); in-process
+   * callers (IPC from the app's own window, the CLI, tests) may leave it out and are the owner.
+   */
+  session?: CallSession;
 }
+
+export const sessionOf = (context: CallContext): CallSession => context.session ?? ownerSession;
 
 /** One handler per contract channel: leaving one out is a compile error where the object is built. */
 export type Handlers = {
@@ -27,8 +35,9 @@ export interface DispatchOptions {
 }
 
 /**
- * Validates the channel and the input, runs the handler, and turns every outcome into a Result.
- * Invalid input never reaches a handler, so it cannot change anything.
+ * Validates the channel and the input, checks the caller may make this call (`authorize`), runs the
+ * handler, and turns every outcome into a Result. Invalid or unauthorized input never reaches a
+ * handler, so it cannot change anything.
  */
 export async function dispatch(
   handlers: Handlers,
@@ -46,9 +55,11 @@ export async function dispatch(
     const { message, field } = describeZodError(parsed.error, 'input');
     return fail('invalid_input', `Invalid input for ${channel}: ${message}`, field);
   }
+  const access = authorize(channel, parsed.data, sessionOf(context));
+  if (!access.ok) return fail('unauthorized', access.message, access.field);
   try {
     const handler = handlers[channel] as (input: unknown, context: CallContext) => unknown;
-    const value = await handler(parsed.data, context);
+    const value = await handler(access.input, context);
     if (options.shouldValidateOutput) {
       const checked = spec.output.safeParse(value);
       if (!checked.success) {

@@ -2,10 +2,14 @@ import type { AppInfo, BackendInfo } from '../../shared/domain';
 import type { JobRunner } from '../jobs/job-runner';
 import type { Store } from '../store/store';
 import { ActivationsService } from './activations-service';
+import { AnnotationService } from './annotation-service';
 import { AttributionService } from './attribution-service';
-import { findDemoTaskFiles } from './demo-resources';
-import type { Handlers } from './dispatch';
+import { DashboardsService } from './dashboards-service';
+import { findDemoStudyDir, findDemoTaskFiles } from './demo-resources';
+import { sessionOf, type Handlers } from './dispatch';
+import { FeaturesService } from './features-service';
 import { ModelsService } from './models-service';
+import { StudyService } from './study-service';
 import { startTaskAccuracy } from './task-accuracy-service';
 import { TrainingService } from './training-service';
 
@@ -24,18 +28,49 @@ export interface HandlerDeps {
   training?: TrainingService;
   /** Attribution results; one over `store` and `runner` when omitted (then nothing writes result files). */
   attribution?: AttributionService;
+  /** Indexed attributions, queues, feature detail; one over `store` and `attribution` when omitted. */
+  features?: FeaturesService;
+  /** Dashboards jobs and data; one over `store`, `runner` and `features` when omitted. */
+  dashboards?: DashboardsService;
+  /** Others' answers, assignment, progress, tokens; one over `store` and `features` when omitted. */
+  annotation?: AnnotationService;
+  /** Study import; one over the data folder with the shipped demo study when omitted. */
+  studies?: StudyService;
+}
+
+/** The services createHandlers works with: those given, the rest made over the store and runner. */
+function servicesOf(deps: HandlerDeps) {
+  const { store, runner } = deps;
+  const models = deps.models ?? new ModelsService(store);
+  const dataDir = deps.appInfo().dataDir;
+  const attribution = deps.attribution ?? new AttributionService({ store, runner });
+  const features = deps.features ?? new FeaturesService({ store, attribution });
+  return {
+    models,
+    attribution,
+    features,
+    activations:
+      deps.activations ?? new ActivationsService({ models, runner, dataDir, demoCorpusFile: null }),
+    training: deps.training ?? new TrainingService({ store, runner, models, dataDir, backend: deps.backend }),
+    dashboards: deps.dashboards ?? new DashboardsService({ store, runner, features }),
+    annotation: deps.annotation ?? new AnnotationService({ store, features }),
+    studies:
+      deps.studies ??
+      new StudyService({
+        store,
+        features,
+        dataDir,
+        defaultProjectId: () => models.defaultProjectId(),
+        demoStudyDir: () => findDemoStudyDir(),
+      }),
+  };
 }
 
 /** Every contract channel, translated to the store and the job runner. Adapters only call `dispatch`. */
 export function createHandlers(deps: HandlerDeps): Handlers {
   const { store, runner } = deps;
-  const models = deps.models ?? new ModelsService(store);
-  const dataDir = deps.appInfo().dataDir;
-  const activations =
-    deps.activations ?? new ActivationsService({ models, runner, dataDir, demoCorpusFile: null });
-  const training =
-    deps.training ?? new TrainingService({ store, runner, models, dataDir, backend: deps.backend });
-  const attribution = deps.attribution ?? new AttributionService({ store, runner });
+  const { models, activations, training, attribution, features, dashboards, annotation, studies } =
+    servicesOf(deps);
   return {
     'app:info': async () => ({ ...deps.appInfo(), backend: await deps.backend() }),
     'settings:get': () => store.settings.get(),
@@ -50,10 +85,25 @@ export function createHandlers(deps: HandlerDeps): Handlers {
 
     'annotators:list': () => store.annotators.list(),
     'annotators:create': ({ name }) => store.annotators.create(name),
+    'annotators:progress': (input) => annotation.progress(input),
+    'annotators:createToken': ({ annotatorId }) => annotation.createToken(annotatorId),
+    'session:get': (_input, context) => annotation.session(sessionOf(context)),
 
     'annotations:save': (input) => store.annotations.save(input),
     'annotations:latest': ({ featureId, annotatorId }) => store.annotations.latest(featureId, annotatorId),
     'annotations:history': ({ featureId, annotatorId }) => store.annotations.history(featureId, annotatorId),
+    'annotations:others': (input) => annotation.others(input),
+    'annotations:assign': (input) => annotation.assign(input),
+
+    'features:attributions': ({ runId }) => features.attributions(runId),
+    'features:indexAttribution': (input) => features.indexAttribution(input),
+    'features:importStudy': ({ dir }) => studies.importStudy(dir),
+    'features:queue': (input) => features.queue(input),
+    'features:get': ({ featureId }) => features.get(featureId),
+    'features:dashboard': ({ featureId }) => dashboards.dashboard(featureId),
+    'features:startDashboards': (input) => dashboards.start(input),
+    'queues:list': ({ runId }) => features.listQueues(runId),
+    'queues:create': (input) => features.createQueue(input),
 
     'models:list': () => models.list(),
     'models:add': (input) => models.add(input),

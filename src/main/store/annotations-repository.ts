@@ -1,4 +1,11 @@
-import { annotationFieldsSchema, type AnnotationFields, type AnnotationRevision } from '../../shared/domain';
+import { z } from 'zod';
+import {
+  annotationFieldsSchema,
+  languageTagSchema,
+  type AnnotationFields,
+  type AnnotationRevision,
+} from '../../shared/domain';
+import { isKnownLanguageCode } from '../../shared/languages';
 import { AppError } from '../../shared/result';
 import type { Db } from './database';
 import { isForeignKeyViolation, nowIso } from './sql';
@@ -12,12 +19,38 @@ interface RevisionRow {
   changed_json: string;
   created_at: string;
 }
+
+/** Category names of revisions saved before schema version 4, and what they are called now. */
+const renamedCategories: Record<string, string> = { emerging: 'emerged', shared: 'maintained' };
+
+/**
+ * Stored records are read, not judged: revisions saved under older rules (longer descriptions, codes
+ * outside ISO 639-3, old category names) stay readable; unknown codes come back marked custom.
+ */
+const storedFieldsSchema = annotationFieldsSchema.extend({
+  description: z.string().default(''),
+  languages: z
+    .array(languageTagSchema)
+    .default([])
+    .transform((tags) =>
+      tags.map((t) => (t.isCustom || isKnownLanguageCode(t.code) ? t : { ...t, isCustom: true })),
+    ),
+});
+
+export function readStoredFields(json: string): AnnotationFields {
+  const raw = JSON.parse(json) as Record<string, unknown>;
+  const override = raw.lifecycleOverride;
+  if (typeof override === 'string' && Object.hasOwn(renamedCategories, override))
+    raw.lifecycleOverride = renamedCategories[override];
+  return storedFieldsSchema.parse(raw);
+}
+
 const toRevision = (r: RevisionRow): AnnotationRevision => ({
   id: r.id,
   featureId: r.feature_id,
   annotatorId: r.annotator_id,
   revision: r.revision,
-  fields: annotationFieldsSchema.parse(JSON.parse(r.fields_json)),
+  fields: readStoredFields(r.fields_json),
   changed: JSON.parse(r.changed_json) as string[],
   createdAt: r.created_at,
 });
@@ -31,7 +64,9 @@ export function changedFields(before: AnnotationFields | null, after: Annotation
 
 /**
  * Annotations as an append-only history: every save adds revision n+1 for (feature, annotator); the
- * current annotation is the highest revision. Rows are never updated (a trigger forbids it).
+ * current annotation is the highest revision. Rows are never updated (a trigger forbids it). The
+ * `annotation_current` projection (status, flag, description, time of the latest revision) is written
+ * in the same transaction as each revision, so it never disagrees with the history.
  */
 export class AnnotationsRepository {
   constructor(private readonly db: Db) {}
@@ -101,7 +136,9 @@ export class AnnotationsRepository {
         .prepare<[number], RevisionRow>('SELECT * FROM annotation_revisions WHERE id = ?')
         .get(Number(info.lastInsertRowid));
       if (!row) throw new Error('annotation revision vanished after insert');
-      return toRevision(row);
+      const saved = toRevision(row);
+      this.project(saved);
+      return saved;
     });
     try {
       return write.immediate();
@@ -115,5 +152,43 @@ export class AnnotationsRepository {
       }
       throw error;
     }
+  }
+
+  /** The latest revision of every annotator of a feature (through the projection), by annotator id. */
+  currentOf(featureId: number): AnnotationRevision[] {
+    return this.db
+      .prepare<[number], RevisionRow>(
+        `SELECT r.* FROM annotation_current c
+         JOIN annotation_revisions r
+           ON r.feature_id = c.feature_id AND r.annotator_id = c.annotator_id AND r.revision = c.revision
+         WHERE c.feature_id = ? ORDER BY c.annotator_id`,
+      )
+      .all(featureId)
+      .map(toRevision);
+  }
+
+  /** Upserts the projection row of (feature, annotator); called inside the revision's transaction. */
+  private project(revision: AnnotationRevision): void {
+    const { fields } = revision;
+    this.db
+      .prepare(
+        `INSERT INTO annotation_current
+           (feature_id, annotator_id, revision, status, is_flagged, description, time_spent_ms, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (feature_id, annotator_id) DO UPDATE SET
+           revision = excluded.revision, status = excluded.status, is_flagged = excluded.is_flagged,
+           description = excluded.description, time_spent_ms = excluded.time_spent_ms,
+           updated_at = excluded.updated_at`,
+      )
+      .run(
+        revision.featureId,
+        revision.annotatorId,
+        revision.revision,
+        fields.status,
+        fields.isFlagged ? 1 : 0,
+        fields.description,
+        fields.timeSpentMs,
+        revision.createdAt,
+      );
   }
 }

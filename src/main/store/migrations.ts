@@ -125,6 +125,134 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE runs ADD COLUMN result_json TEXT;
     `,
   },
+  {
+    version: 4,
+    name: 'annotation workbench: indexed attributions, dashboards, current annotations, queues, tokens',
+    sql: `
+      -- Category names follow src/shared/lifecycle.ts now ('emerging' and 'shared' are gone).
+      UPDATE features SET category = CASE category
+        WHEN 'emerging' THEN 'emerged' WHEN 'shared' THEN 'maintained' ELSE category END;
+      -- Per checkpoint ‖W_dec[i,m]‖ and its share, from the attribution result that indexed the feature.
+      ALTER TABLE features ADD COLUMN decoder_norms_json TEXT;
+      ALTER TABLE features ADD COLUMN rel_dec_json TEXT;
+
+      -- An attribution result (id: its job id) indexed for annotation; thresholds and top-k as used.
+      CREATE TABLE attributions (
+        id TEXT PRIMARY KEY,
+        run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        task TEXT NOT NULL,
+        method TEXT NOT NULL,
+        n INTEGER NOT NULL,
+        top INTEGER NOT NULL,
+        low REAL NOT NULL,
+        high REAL NOT NULL,
+        revisions_json TEXT NOT NULL,
+        imported_at TEXT NOT NULL
+      );
+      CREATE INDEX attributions_by_run ON attributions(run_id, imported_at);
+      -- Every feature of the run on one attribution; rel_ie_last (the last checkpoint's share) sorts.
+      CREATE TABLE feature_scores (
+        attribution_id TEXT NOT NULL REFERENCES attributions(id) ON DELETE CASCADE,
+        feature_id INTEGER NOT NULL REFERENCES features(id) ON DELETE CASCADE,
+        ie_json TEXT NOT NULL,
+        rel_ie_last REAL,
+        rel_ie_json TEXT,
+        bucket TEXT,
+        category TEXT NOT NULL,
+        abs_ie REAL NOT NULL,
+        is_selected INTEGER NOT NULL,
+        PRIMARY KEY (attribution_id, feature_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX feature_scores_by_abs_ie ON feature_scores(attribution_id, is_selected, abs_ie);
+      CREATE INDEX feature_scores_by_rel_ie ON feature_scores(attribution_id, is_selected, rel_ie_last);
+      CREATE INDEX feature_scores_by_category ON feature_scores(attribution_id, category);
+      CREATE INDEX feature_scores_by_feature ON feature_scores(feature_id);
+      -- The task items (minimal pairs) of an attribution, and per feature the items whose kept top
+      -- list holds it: IE and rank per checkpoint (null where it is not in that checkpoint's list).
+      CREATE TABLE attribution_items (
+        attribution_id TEXT NOT NULL REFERENCES attributions(id) ON DELETE CASCADE,
+        item INTEGER NOT NULL,
+        good TEXT NOT NULL,
+        bad TEXT NOT NULL,
+        PRIMARY KEY (attribution_id, item)
+      ) WITHOUT ROWID;
+      CREATE TABLE feature_item_effects (
+        attribution_id TEXT NOT NULL,
+        feature_id INTEGER NOT NULL REFERENCES features(id) ON DELETE CASCADE,
+        item INTEGER NOT NULL,
+        ie_json TEXT NOT NULL,
+        rank_json TEXT NOT NULL,
+        PRIMARY KEY (feature_id, attribution_id, item),
+        FOREIGN KEY (attribution_id, item) REFERENCES attribution_items(attribution_id, item) ON DELETE CASCADE
+      ) WITHOUT ROWID;
+      CREATE INDEX feature_item_effects_by_attribution ON feature_item_effects(attribution_id, item);
+
+      -- Dashboard data of a feature (featureDashboardSchema as JSON); density and max for the queue.
+      CREATE TABLE dashboards (
+        run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        feature_index INTEGER NOT NULL,
+        density REAL NOT NULL,
+        max_activation REAL NOT NULL,
+        json TEXT NOT NULL,
+        PRIMARY KEY (run_id, feature_index)
+      );
+
+      -- The latest revision per (feature, annotator), written in the transaction that appends the
+      -- revision: the queue joins this instead of scanning the append-only history.
+      CREATE TABLE annotation_current (
+        feature_id INTEGER NOT NULL REFERENCES features(id) ON DELETE CASCADE,
+        annotator_id INTEGER NOT NULL REFERENCES annotators(id) ON DELETE CASCADE,
+        revision INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        is_flagged INTEGER NOT NULL,
+        description TEXT NOT NULL,
+        time_spent_ms INTEGER NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (feature_id, annotator_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX annotation_current_by_annotator ON annotation_current(annotator_id, status);
+      INSERT INTO annotation_current
+        SELECT r.feature_id, r.annotator_id, r.revision,
+          COALESCE(json_extract(r.fields_json, '$.status'), 'draft'),
+          COALESCE(json_extract(r.fields_json, '$.isFlagged'), 0),
+          COALESCE(json_extract(r.fields_json, '$.description'), ''),
+          COALESCE(json_extract(r.fields_json, '$.timeSpentMs'), 0),
+          r.created_at
+        FROM annotation_revisions r
+        WHERE r.revision = (SELECT MAX(revision) FROM annotation_revisions x
+                            WHERE x.feature_id = r.feature_id AND x.annotator_id = r.annotator_id);
+
+      CREATE TABLE assignments (
+        feature_id INTEGER NOT NULL REFERENCES features(id) ON DELETE CASCADE,
+        annotator_id INTEGER NOT NULL REFERENCES annotators(id) ON DELETE CASCADE,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (feature_id, annotator_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX assignments_by_annotator ON assignments(annotator_id, feature_id);
+
+      -- Named queues: features of one attribution chosen by brushing the scatter.
+      CREATE TABLE queues (
+        id INTEGER PRIMARY KEY,
+        run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        attribution_id TEXT NOT NULL REFERENCES attributions(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX queues_by_run ON queues(run_id, created_at);
+      CREATE TABLE queue_members (
+        queue_id INTEGER NOT NULL REFERENCES queues(id) ON DELETE CASCADE,
+        feature_id INTEGER NOT NULL REFERENCES features(id) ON DELETE CASCADE,
+        PRIMARY KEY (queue_id, feature_id)
+      ) WITHOUT ROWID;
+
+      -- One serve-mode token per annotator; only its SHA-256 is kept, so the database cannot leak it.
+      CREATE TABLE annotator_tokens (
+        annotator_id INTEGER PRIMARY KEY REFERENCES annotators(id) ON DELETE CASCADE,
+        token_hash TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL
+      );
+    `,
+  },
 ];
 
 export const latestSchemaVersion = migrations.reduce((max, m) => Math.max(max, m.version), 0);

@@ -6,16 +6,14 @@ import {
   Line,
   LineChart,
   ResponsiveContainer,
-  Scatter,
-  ScatterChart,
   Tooltip,
   XAxis,
   YAxis,
 } from 'recharts';
 import type { LifecycleCategoryName } from '../../shared/lifecycle';
-import type { FeatureTimeline, SelectedFeature, TimelinePoint } from './attribution-view';
+import type { FeatureTimeline, TimelinePoint } from './attribution-view';
 
-const categoryColors: Record<LifecycleCategoryName, string> = {
+export const categoryColors: Record<LifecycleCategoryName, string> = {
   emerged: '#2f7d4f',
   'emerged-mid': '#2f7d4f',
   'emerged-late': '#7bbf6a',
@@ -45,43 +43,6 @@ export function CategoryChart({ counts }: { counts: Array<{ category: string; co
           <Tooltip />
           <Bar dataKey="count" fill="#3b6ea5" isAnimationActive={false} />
         </BarChart>
-      </ResponsiveContainer>
-    </figure>
-  );
-}
-
-/** RelIE against RelDec of the same checkpoint: features on the diagonal act where they decode. */
-export function RelIeRelDecScatter({ features, label }: { features: SelectedFeature[]; label: string }) {
-  const points = features
-    .filter((f) => f.relIEShare !== null && f.relDecShare !== null)
-    .map((f) => ({ relIE: f.relIEShare!, relDec: f.relDecShare!, feature: f.feature, category: f.category }));
-  const groups = [...new Set(points.map((p) => p.category))];
-  return (
-    <figure className="chart" data-testid="attribution-scatter" data-points={points.length}>
-      <figcaption>RelIE × RelDec ({label})</figcaption>
-      <ResponsiveContainer width="100%" height={240}>
-        <ScatterChart margin={{ top: 8, right: 16, bottom: 24, left: 8 }}>
-          <CartesianGrid strokeDasharray="3 3" />
-          <XAxis
-            type="number"
-            dataKey="relDec"
-            name="RelDec"
-            domain={[0, 1]}
-            label={{ value: 'RelDec', position: 'insideBottom', offset: -12 }}
-          />
-          <YAxis type="number" dataKey="relIE" name="RelIE" domain={[0, 1]} />
-          <Tooltip cursor={{ strokeDasharray: '3 3' }} />
-          <Legend verticalAlign="top" />
-          {groups.map((g) => (
-            <Scatter
-              key={g}
-              name={g}
-              data={points.filter((p) => p.category === g)}
-              fill={categoryColors[g]}
-              isAnimationActive={false}
-            />
-          ))}
-        </ScatterChart>
       </ResponsiveContainer>
     </figure>
   );

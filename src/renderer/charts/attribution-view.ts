@@ -112,3 +112,63 @@ export function featureTimeline(result: AttributeResult, feature: number, t: Thr
   });
   return { ...lifecycle, axis, points };
 }
+
+/** A rectangle on the RelIE × RelDec plane: x is RelDec, y is RelIE (both in [0, 1]). */
+export interface Box {
+  x0: number;
+  x1: number;
+  y0: number;
+  y1: number;
+}
+
+/** The box with its corners ordered and clamped to [0, 1]. */
+export function normalizeBox(box: Box): Box {
+  const clamp = (v: number): number => Math.min(1, Math.max(0, v));
+  return {
+    x0: clamp(Math.min(box.x0, box.x1)),
+    x1: clamp(Math.max(box.x0, box.x1)),
+    y0: clamp(Math.min(box.y0, box.y1)),
+    y1: clamp(Math.max(box.y0, box.y1)),
+  };
+}
+
+/** Features drawn inside the box (edges included), in ascending index order. */
+export function featuresInBox(features: readonly SelectedFeature[], box: Box): number[] {
+  const b = normalizeBox(box);
+  return features
+    .filter(
+      (f) =>
+        f.relIEShare !== null &&
+        f.relDecShare !== null &&
+        f.relDecShare >= b.x0 &&
+        f.relDecShare <= b.x1 &&
+        f.relIEShare >= b.y0 &&
+        f.relIEShare <= b.y1,
+    )
+    .map((f) => f.feature)
+    .sort((a, b) => a - b);
+}
+
+/** A default name for a brushed queue: task, the box, how many features. */
+export function brushQueueName(task: string, box: Box, count: number): string {
+  const b = normalizeBox(box);
+  const r = (v: number): string => v.toFixed(2);
+  return `${task} · RelIE ${r(b.y0)}–${r(b.y1)} · RelDec ${r(b.x0)}–${r(b.x1)} · ${count} features`;
+}
+
+export interface ItemFeatureEffect {
+  feature: number;
+  ie: number;
+  /** |IE| relative to the largest on this pair and checkpoint, for bars. */
+  width: number;
+}
+
+/** For one pair of a result: per checkpoint, the kept features by |IE| with bar widths. */
+export function itemEffects(result: AttributeResult, item: number): ItemFeatureEffect[][] {
+  const entry = result.items?.find((x) => x.item === item);
+  if (entry === undefined) return [];
+  return entry.top.map((row) => {
+    const max = Math.max(0, ...row.map((x) => Math.abs(x.ie)));
+    return row.map((x) => ({ feature: x.feature, ie: x.ie, width: max > 0 ? Math.abs(x.ie) / max : 0 }));
+  });
+}

@@ -2,19 +2,19 @@ import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import type { AttributionMethod, AttributionSummary } from '../../shared/attribution';
 import type { JobSnapshot } from '../../shared/domain';
 import { api } from '../api/client';
-import {
-  CategoryChart,
-  FeatureTimelineCharts,
-  RelIeRelDecScatter,
-  SensitivityChart,
-} from '../charts/AttributionCharts';
+import { CategoryChart, FeatureTimelineCharts, SensitivityChart } from '../charts/AttributionCharts';
 import {
   areThresholdsValid,
+  brushQueueName,
   categoryCounts,
+  featuresInBox,
   featureTimeline,
+  itemEffects,
   selectedFeatures,
   thresholdSensitivity,
+  type Box,
 } from '../charts/attribution-view';
+import { BrushableScatter } from '../charts/BrushableScatter';
 import { errorMessage } from '../components/format';
 import { ProgressBar } from '../components/ProgressBar';
 import { useAsync } from '../hooks/use-async';
@@ -214,8 +214,12 @@ const resultLabel = (s: AttributionSummary): string => {
   return `${when} · ${s.taskFile.split(/[\\/]/).pop() ?? s.taskFile} · ${how} · ${s.result.n} pairs`;
 };
 
+const taskName = (s: AttributionSummary): string =>
+  (s.taskFile.split(/[\\/]/).pop() ?? s.taskFile).replace(/\.jsonl$/, '');
+
 function AttributionResultView({ summary }: { summary: AttributionSummary }) {
   const [selected, setSelected] = useState<number | null>(null);
+  const [box, setBox] = useState<Box | null>(null);
   const [low, setLow] = useState('0.3');
   const [high, setHigh] = useState('0.7');
   const [k, setK] = useState('10');
@@ -298,9 +302,22 @@ function AttributionResultView({ summary }: { summary: AttributionSummary }) {
         <>
           <div className="chart-grid">
             <CategoryChart counts={categoryCounts(features, m)} />
-            <RelIeRelDecScatter features={features} label={shareLabel} />
+            <BrushableScatter
+              features={features}
+              label={shareLabel}
+              box={box}
+              brushed={new Set(box === null ? [] : featuresInBox(features, box))}
+              onBrush={setBox}
+            />
             <SensitivityChart rows={sensitivity} />
           </div>
+          <BrushPanel
+            summary={summary}
+            box={box}
+            features={box === null ? [] : featuresInBox(features, box)}
+            onBox={setBox}
+          />
+          <DashboardsPanel summary={summary} features={features.map((f) => f.feature)} />
           <table className="table" data-testid="attribution-table">
             <thead>
               <tr>
@@ -356,8 +373,233 @@ function AttributionResultView({ summary }: { summary: AttributionSummary }) {
               onClose={() => setSelected(null)}
             />
           )}
+          <ItemEffectsPanel summary={summary} onFeature={setSelected} />
         </>
       )}
+    </section>
+  );
+}
+
+/**
+ * The brush as numbers (keyboard users type the box) and the step that turns the brushed features into
+ * a named annotation queue for the Features page.
+ */
+function BrushPanel({
+  summary,
+  box,
+  features,
+  onBox,
+}: {
+  summary: AttributionSummary;
+  box: Box | null;
+  features: number[];
+  onBox: (box: Box | null) => void;
+}) {
+  const [name, setName] = useState('');
+  const [message, setMessage] = useState<{ text: string; isError: boolean } | null>(null);
+  const current = box ?? { x0: 0, x1: 1, y0: 0, y1: 1 };
+  const field = (key: keyof Box, label: string) => (
+    <label>
+      {label}
+      <input
+        data-testid={`brush-${key}`}
+        type="number"
+        min={0}
+        max={1}
+        step={0.05}
+        value={box === null ? '' : current[key]}
+        placeholder={String(current[key])}
+        onChange={(e) => {
+          const v = Number(e.target.value);
+          if (e.target.value !== '' && Number.isFinite(v)) onBox({ ...current, [key]: v });
+        }}
+      />
+    </label>
+  );
+  const create = async (): Promise<void> => {
+    if (box === null || features.length === 0) return;
+    try {
+      const queue = await api.invoke('queues:create', {
+        runId: summary.runId,
+        attributionId: summary.jobId,
+        name: name.trim() === '' ? brushQueueName(taskName(summary), box, features.length) : name.trim(),
+        featureIndices: features,
+      });
+      setMessage({
+        text: `Queue "${queue.name}" made with ${queue.featureIndices.length} features; pick it on the Features page.`,
+        isError: false,
+      });
+      setName('');
+    } catch (e) {
+      setMessage({ text: errorMessage(e), isError: true });
+    }
+  };
+  return (
+    <section className="card" aria-labelledby="brush-title" data-testid="brush-panel">
+      <h3 id="brush-title">Brushed features → annotation queue</h3>
+      <div className="form-row">
+        {field('y0', 'RelIE from')}
+        {field('y1', 'RelIE to')}
+        {field('x0', 'RelDec from')}
+        {field('x1', 'RelDec to')}
+        <button type="button" data-testid="brush-clear" onClick={() => onBox(null)} disabled={box === null}>
+          Clear
+        </button>
+      </div>
+      <p className="muted" data-testid="brush-count" data-count={features.length}>
+        {box === null
+          ? 'Drag on the scatter, or type a box, to pick features.'
+          : `${features.length} features in the box: ${features.slice(0, 30).join(', ')}${features.length > 30 ? ', …' : ''}`}
+      </p>
+      <div className="form-row">
+        <label className="wide">
+          Queue name
+          <input
+            data-testid="brush-queue-name"
+            value={name}
+            placeholder={box === null ? '' : brushQueueName(taskName(summary), box, features.length)}
+            onChange={(e) => setName(e.target.value)}
+          />
+        </label>
+        <button
+          type="button"
+          data-testid="brush-make-queue"
+          disabled={box === null || features.length === 0}
+          onClick={() => void create()}
+        >
+          Make annotation queue
+        </button>
+      </div>
+      {message && (
+        <p
+          className={message.isError ? 'error' : 'muted'}
+          role={message.isError ? 'alert' : 'status'}
+          data-testid="brush-message"
+        >
+          {message.text}
+        </p>
+      )}
+    </section>
+  );
+}
+
+/** Starts a `dashboards` job for the selected features (contexts, quantiles, logit effects). */
+function DashboardsPanel({ summary, features }: { summary: AttributionSummary; features: number[] }) {
+  const [message, setMessage] = useState<{ text: string; isError: boolean } | null>(null);
+  const start = async (): Promise<void> => {
+    try {
+      const { jobId } = await api.invoke('features:startDashboards', {
+        runId: summary.runId,
+        attributionId: summary.jobId,
+        features,
+      });
+      setMessage({ text: `Dashboards job ${jobId} started; follow it in the status bar.`, isError: false });
+    } catch (e) {
+      setMessage({ text: errorMessage(e), isError: true });
+    }
+  };
+  return (
+    <div className="form-row" data-testid="dashboards-panel">
+      <button
+        type="button"
+        data-testid="dashboards-start"
+        disabled={features.length === 0}
+        onClick={() => void start()}
+      >
+        Compute dashboards for the {features.length} selected features
+      </button>
+      {message && (
+        <span className={message.isError ? 'error' : 'muted'} role={message.isError ? 'alert' : 'status'}>
+          {message.text}
+        </span>
+      )}
+    </div>
+  );
+}
+
+/** Per item: for one sentence pair, which features carry the effect in each checkpoint. */
+function ItemEffectsPanel({
+  summary,
+  onFeature,
+}: {
+  summary: AttributionSummary;
+  onFeature: (feature: number) => void;
+}) {
+  const items = summary.result.items ?? [];
+  const [item, setItem] = useState<number | null>(null);
+  if (items.length === 0) {
+    return (
+      <p className="muted" data-testid="item-effects-none">
+        This result kept no per-pair effects (attribute again to see which features carry each pair).
+      </p>
+    );
+  }
+  const chosen = items.find((x) => x.item === item) ?? items[0]!;
+  const effects = itemEffects(summary.result, chosen.item);
+  const labels = summary.result.provenance.revisions.map((r) => r.revision);
+  return (
+    <section className="card" aria-labelledby="item-effects-title" data-testid="item-effects">
+      <h3 id="item-effects-title">Per pair: which features carry the effect</h3>
+      <label className="wide">
+        Pair
+        <select
+          data-testid="item-picker"
+          value={chosen.item}
+          onChange={(e) => setItem(Number(e.target.value))}
+        >
+          {items.map((x) => (
+            <option key={x.item} value={x.item}>
+              #{x.item} · {x.good}
+            </option>
+          ))}
+        </select>
+      </label>
+      <p data-testid="item-sentences">
+        <span className="ok">✓ {chosen.good}</span>
+        <br />
+        <span className="error">✗ {chosen.bad}</span>
+      </p>
+      <p className="muted">
+        Metric logit(wrong) − logit(right) per checkpoint:{' '}
+        {chosen.metricClean.map((v, m) => `${labels[m] ?? m}: ${v.toFixed(2)}`).join(' · ')}. Positive IE:
+        removing the feature raises the metric, i.e. the feature supports the right answer.
+      </p>
+      <div className="item-effects">
+        {effects.map((row, m) => (
+          <table className="table" key={m} data-testid="item-effects-checkpoint">
+            <caption>{labels[m] ?? `checkpoint ${m + 1}`}</caption>
+            <thead>
+              <tr>
+                <th>Feature</th>
+                <th>IE</th>
+                <th aria-label="bar" />
+              </tr>
+            </thead>
+            <tbody>
+              {row.map((x) => (
+                <tr
+                  key={x.feature}
+                  className="clickable"
+                  tabIndex={0}
+                  onClick={() => onFeature(x.feature)}
+                  onKeyDown={(e) => {
+                    if (e.key === 'Enter') onFeature(x.feature);
+                  }}
+                >
+                  <td>{x.feature}</td>
+                  <td>{x.ie.toExponential(2)}</td>
+                  <td>
+                    <span
+                      className={x.ie < 0 ? 'item-effect-bar negative' : 'item-effect-bar'}
+                      style={{ width: `${Math.round(x.width * 80)}px` }}
+                    />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ))}
+      </div>
     </section>
   );
 }

@@ -29,11 +29,13 @@ function spyHandlers() {
       backendPreference: 'auto' as const,
       activeAnnotatorId: null,
       maxConcurrentJobs: 1,
+      isBlindMode: false,
     })),
     'settings:update': vi.fn(() => ({
       backendPreference: 'auto' as const,
       activeAnnotatorId: null,
       maxConcurrentJobs: 1,
+      isBlindMode: false,
     })),
     'projects:list': vi.fn(() => [project]),
     'projects:create': vi.fn(async (input: { name: string; description: string }) => ({
@@ -47,6 +49,30 @@ function spyHandlers() {
     }),
     'annotations:latest': vi.fn(() => null),
     'annotations:history': vi.fn(() => []),
+    'annotations:others': vi.fn(() => []),
+    'annotations:assign': vi.fn(() => ({ features: 0, assignments: 0 })),
+    'annotators:progress': vi.fn(() => []),
+    'annotators:createToken': vi.fn(({ annotatorId }: { annotatorId: number }) => ({
+      annotatorId,
+      token: 't',
+      openPath: '/?token=t',
+    })),
+    'session:get': vi.fn(() => ({ role: 'owner' as const, annotatorId: null, annotatorName: null })),
+    'features:attributions': vi.fn(() => []),
+    'features:indexAttribution': vi.fn(() => {
+      throw new Error('not used');
+    }),
+    'features:importStudy': vi.fn(() => ({ runId: 'run-1', attributions: 0, features: 0, dashboards: 0 })),
+    'features:queue': vi.fn(() => ({ total: 0, offset: 0, items: [] })),
+    'features:get': vi.fn(() => {
+      throw new AppError('not_found', 'No feature with id 1.', 'featureId');
+    }),
+    'features:dashboard': vi.fn(() => null),
+    'features:startDashboards': vi.fn(() => ({ jobId: 'job-7' })),
+    'queues:list': vi.fn(() => []),
+    'queues:create': vi.fn(() => {
+      throw new Error('not used');
+    }),
     'models:list': vi.fn(() => []),
     'models:add': vi.fn(() => {
       throw new Error('not used');
@@ -300,6 +326,7 @@ describe('createHandlers over a real store', () => {
       backendPreference: 'cpu',
       activeAnnotatorId: null,
       maxConcurrentJobs: 3,
+      isBlindMode: false,
     });
     // Only the key that was sent counts as changed (a backend re-probe depends on it).
     expect(onSettingsChanged.mock.calls[0]![0]).toEqual(['maxConcurrentJobs']);

@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import type { AttributeResult } from '../../../src/shared/attribution';
 import {
   areThresholdsValid,
+  brushQueueName,
   categoryCounts,
+  featuresInBox,
+  itemEffects,
+  normalizeBox,
   featureTimeline,
   selectedFeatures,
   thresholdSensitivity,
@@ -128,5 +132,68 @@ describe('featureTimeline', () => {
     expect(t.category).toBe('undefined');
     expect(t.bucket).toBeNull();
     expect(t.points.every((p) => p.relIE === null && p.decoderNorm === null && p.relDec === null)).toBe(true);
+  });
+});
+
+describe('brushing and per-pair effects', () => {
+  // Later-checkpoint RelIE shares 0.1, 0.9, 0.5; RelDec shares 0.2, 0.7, 0.5.
+  const r = result(
+    [
+      [0.9, 0.1, 0.5],
+      [0.1, 0.9, 0.5],
+    ],
+    [
+      [0.8, 0.2],
+      [0.3, 0.7],
+      [0.5, 0.5],
+    ],
+  );
+  const features = selectedFeatures(r, 10, { low: 0.3, high: 0.7 });
+
+  it('orders and clamps a dragged box', () => {
+    expect(normalizeBox({ x0: 1.2, x1: 0.4, y0: 0.9, y1: -0.1 })).toEqual({ x0: 0.4, x1: 1, y0: 0, y1: 0.9 });
+  });
+
+  it('picks the features inside the box, edges included, whichever way it was dragged', () => {
+    expect(featuresInBox(features, { x0: 0, x1: 1, y0: 0, y1: 1 })).toEqual([0, 1, 2]);
+    expect(featuresInBox(features, { x0: 1, x1: 0.5, y0: 1, y1: 0.5 })).toEqual([1, 2]);
+    expect(featuresInBox(features, { x0: 0.6, x1: 0.8, y0: 0.8, y1: 1 })).toEqual([1]);
+    expect(featuresInBox(features, { x0: 0, x1: 0.1, y0: 0, y1: 0.05 })).toEqual([]);
+  });
+
+  it('names a brushed queue after the task and the box', () => {
+    expect(brushQueueName('sv_pp_attractor.eng', { x0: 0.5, x1: 0, y0: 0.25, y1: 1 }, 3)).toBe(
+      'sv_pp_attractor.eng · RelIE 0.25–1.00 · RelDec 0.00–0.50 · 3 features',
+    );
+  });
+
+  it('scales per-pair bars to the largest |IE| of each checkpoint', () => {
+    const withItems: AttributeResult = {
+      ...r,
+      items: [
+        {
+          item: 4,
+          good: 'a',
+          bad: 'b',
+          metricClean: [1, 2],
+          top: [
+            [
+              { feature: 2, ie: -0.4 },
+              { feature: 0, ie: 0.2 },
+            ],
+            [{ feature: 1, ie: 0 }],
+          ],
+        },
+      ],
+    };
+    expect(itemEffects(withItems, 4)).toEqual([
+      [
+        { feature: 2, ie: -0.4, width: 1 },
+        { feature: 0, ie: 0.2, width: 0.5 },
+      ],
+      [{ feature: 1, ie: 0, width: 0 }],
+    ]);
+    expect(itemEffects(withItems, 5)).toEqual([]);
+    expect(itemEffects(r, 4)).toEqual([]);
   });
 });

@@ -60,6 +60,7 @@ describe('contract: annotations:save input', () => {
       isFlagged: false,
       notes: '',
       timeSpentMs: 0,
+      status: 'draft',
     });
     expect(parsed.baseRevision).toBeUndefined();
   });
@@ -96,8 +97,8 @@ describe('contract: annotations:save input', () => {
       fields: { languages: [{ code: 'eng' }, { code: 'deu', isTentative: true }] },
     });
     expect(parsed.fields.languages).toEqual([
-      { code: 'eng', isTentative: false },
-      { code: 'deu', isTentative: true },
+      { code: 'eng', isTentative: false, isCustom: false },
+      { code: 'deu', isTentative: true, isCustom: false },
     ]);
   });
 
@@ -157,6 +158,7 @@ describe('contract: other inputs and defaults', () => {
       backendPreference: 'auto',
       activeAnnotatorId: null,
       maxConcurrentJobs: 1,
+      isBlindMode: false,
     });
   });
 
@@ -206,5 +208,27 @@ describe('contract: models and tasks inputs', () => {
       policy: 'multiToken',
     });
     expect(start.safeParse({ modelId: 1, taskFile: '/t.jsonl', limit: 0 }).success).toBe(false);
+  });
+});
+
+describe('contract: languages and description limits', () => {
+  const fields = (f: Record<string, unknown>) => saveInput.safeParse({ ...validSave, fields: f });
+
+  it('refuses a code outside ISO 639-3 unless it is marked custom', () => {
+    const refused = fields({ languages: [{ code: 'qqq' }] });
+    expect(refused.success).toBe(false);
+    expect(refused.error!.issues[0]!.message).toContain('not an ISO 639-3 code');
+    expect(fields({ languages: [{ code: 'qqq', isCustom: true }] }).success).toBe(true);
+  });
+
+  it('refuses a language listed twice', () => {
+    expect(fields({ languages: [{ code: 'fra' }, { code: 'fra', isTentative: true }] }).success).toBe(false);
+  });
+
+  it('refuses a description over 2,000 characters and accepts one of exactly 2,000', () => {
+    expect(fields({ description: 'x'.repeat(2000) }).success).toBe(true);
+    const refused = fields({ description: 'x'.repeat(2001) });
+    expect(refused.success).toBe(false);
+    expect(refused.error!.issues[0]!.message).toContain('at most 2000 characters');
   });
 });

@@ -38,10 +38,11 @@ describe('integrated gradients IE', () => {
     const w = randomArray(D, 9);
     const resid = [0, 1].map((c) => tf.tensor3d(randomArray(B * T * D, 20 + c), [B, T, D]));
     const lastRows = [3, T + 3, 2 * T + 3];
-    const metric = (h: tf.Tensor3D): tf.Scalar =>
-      tf.sum(
+    const metric = (h: tf.Tensor3D): tf.Tensor1D =>
+      tf.reshape(
         tf.matMul(tf.gather(tf.reshape(h, [B * T, D]), lastRows) as tf.Tensor2D, tf.tensor2d(w, [D, 1])),
-      ) as tf.Scalar;
+        [B],
+      ) as tf.Tensor1D;
     const checkpoints = resid.map((r) => ({ resid_BTD: r, metric }));
     for (const steps of [1, 10]) {
       const out = await integratedGradientsBatch({
@@ -69,7 +70,12 @@ describe('integrated gradients IE', () => {
           for (let j = 0; j < D; j++) dot += (wDec[(i * M + c) * D + j]! / scale[c]!) * w[j]!;
           const expected = lastRows.reduce((sum, row) => sum - fAll[row * F + i]! * dot, 0);
           expect(out.ieSum[c]![i]).toBeCloseTo(expected, 4);
+          // Per example: only its own last token carries the effect.
+          lastRows.forEach((row, e) =>
+            expect(out.ieExample[c]![e * F + i]).toBeCloseTo(-fAll[row * F + i]! * dot, 4),
+          );
         }
+        expect(out.metricCleanExample[c]!.reduce((a, v) => a + v, 0)).toBeCloseTo(out.metricClean[c]!, 4);
         const total = out.ieSum[c]!.reduce((a, v) => a + v, 0) + out.errorIeSum[c]!;
         expect(total).toBeCloseTo(out.metricAblated[c]! - out.metricClean[c]!, 4);
       }
@@ -121,6 +127,25 @@ describe('integrated gradients IE', () => {
       const change = ig.metricAblated[c]! - ig.metricClean[c]!;
       expect(Math.abs(path - change)).toBeLessThan(0.05 * Math.abs(change) + 1e-3);
     }
+    // Per item, from the same pass: with k = F every nonzero IE is kept, and the mean over items is the IE.
+    const perItem = await computeIe({ ...base, steps: 2, threshold: null, itemTop: 96 });
+    expect(perItem.items).toHaveLength(items.length);
+    for (let c = 0; c < 2; c++) {
+      const mean = new Float64Array(96);
+      for (const item of perItem.items!) {
+        const top = item.top[c]!;
+        const sizes = top.map((x) => Math.abs(x.ie));
+        expect(sizes).toEqual([...sizes].sort((a, b) => b - a));
+        for (const { feature, ie } of top) mean[feature]! += ie / items.length;
+      }
+      for (let i = 0; i < 96; i++) expect(mean[i]).toBeCloseTo(perItem.ie[c]![i]!, 5);
+      const cleanMean = perItem.items!.reduce((a, item) => a + item.metricClean[c]!, 0) / items.length;
+      expect(cleanMean).toBeCloseTo(perItem.metricClean[c]!, 4);
+    }
+    const top3 = await computeIe({ ...base, steps: 2, threshold: null, itemTop: 3 });
+    top3.items!.forEach((item, e) => {
+      for (let c = 0; c < 2; c++) expect(item.top[c]).toEqual(perItem.items![e]!.top[c]!.slice(0, 3));
+    });
     const thresholded = await computeIe({ ...base, steps: 1, threshold: 0.05 });
     const plain = await computeIe({ ...base, steps: 1, threshold: null });
     expect(thresholded.ie[0]!.filter((v) => v === 0).length).toBeGreaterThanOrEqual(

@@ -234,9 +234,11 @@ describe('FeaturesRepository', () => {
 
   it('re-upserting an index replaces its scores and keeps its id', () => {
     const { runId, featureId } = seedAnnotationTargets(store);
-    store.features.upsertMany(runId, [{ index: 0, category: 'shared', relIe: 0.5, relDec: 0.5, ie: null }]);
+    store.features.upsertMany(runId, [
+      { index: 0, category: 'maintained', relIe: 0.5, relDec: 0.5, ie: null },
+    ]);
     expect(store.features.list(runId)).toEqual([
-      { id: featureId, runId, index: 0, category: 'shared', relIe: 0.5, relDec: 0.5, ie: null },
+      { id: featureId, runId, index: 0, category: 'maintained', relIe: 0.5, relDec: 0.5, ie: null },
     ]);
   });
 
@@ -284,7 +286,7 @@ describe('AnnotationsRepository', () => {
       fields: fields({
         description: 'years',
         interpretability: 0.8,
-        languages: [{ code: 'eng', isTentative: false }],
+        languages: [{ code: 'eng', isTentative: false, isCustom: false }],
       }),
     });
     expect([r1.revision, r2.revision, r3.revision]).toEqual([1, 2, 3]);
@@ -441,8 +443,8 @@ describe('AnnotationsRepository', () => {
   });
 
   it('changedFields compares deeply and lists everything against no previous record', () => {
-    const a = fields({ languages: [{ code: 'eng', isTentative: false }] });
-    const b = fields({ languages: [{ code: 'eng', isTentative: true }] });
+    const a = fields({ languages: [{ code: 'eng', isTentative: false, isCustom: false }] });
+    const b = fields({ languages: [{ code: 'eng', isTentative: true, isCustom: false }] });
     expect(changedFields(a, structuredClone(a))).toEqual([]);
     expect(changedFields(a, b)).toEqual(['languages']);
     expect(changedFields(null, a)).toEqual(Object.keys(a));
@@ -569,7 +571,12 @@ describe('MetricsRepository', () => {
 });
 
 describe('SettingsRepository', () => {
-  const defaults = { backendPreference: 'auto', activeAnnotatorId: null, maxConcurrentJobs: 1 };
+  const defaults = {
+    backendPreference: 'auto',
+    activeAnnotatorId: null,
+    maxConcurrentJobs: 1,
+    isBlindMode: false,
+  };
 
   it('returns defaults on a fresh store', () => {
     expect(store.settings.get()).toEqual(defaults);

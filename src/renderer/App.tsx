@@ -7,6 +7,7 @@ import { useAsync } from './hooks/use-async';
 import { useJobs } from './hooks/use-jobs';
 import { ActivationsPage } from './pages/ActivationsPage';
 import { AttributionPage } from './pages/AttributionPage';
+import { FeaturesPage } from './pages/FeaturesPage';
 import { JobsPage } from './pages/JobsPage';
 import { ModelsPage } from './pages/ModelsPage';
 import { isPageId, pages, type PageId } from './pages/pages';
@@ -107,6 +108,8 @@ export function App() {
           <TrainingPage jobs={jobs} onOpenJobs={() => go('jobs')} />
         ) : page === 'attribution' ? (
           <AttributionPage jobs={jobs} onOpenJobs={() => go('jobs')} />
+        ) : page === 'features' ? (
+          <FeaturesPage jobs={jobs} settings={settings} onSettings={onSettings} />
         ) : page === 'settings' ? (
           <SettingsPage info={info.data} settings={settings} onSettings={onSettings} onError={reportError} />
         ) : (

@@ -221,6 +221,7 @@ test('attributes the trained run on a demo task and draws categories, scatter an
   // Brushing: a drag over the whole plot picks every drawn feature; typed bounds narrow it down.
   const scatter = page.getByTestId('attribution-scatter');
   const drawn = Number(await scatter.getAttribute('data-points'));
+  await scatter.scrollIntoViewIfNeeded();
   const plot = (await scatter.locator('svg').boundingBox())!;
   await page.mouse.move(plot.x + 2, plot.y + 2);
   await page.mouse.down();

@@ -1,10 +1,12 @@
+import { Fragment } from 'react';
+import { featureShortcuts } from '../features/keymap';
 import { pages } from '../pages/pages';
 
 export function ShortcutLegend({ onClose }: { onClose: () => void }) {
   return (
     <div className="modal-backdrop" role="presentation" onClick={onClose}>
       <div
-        className="modal"
+        className="modal shortcut-legend"
         role="dialog"
         aria-modal="true"
         aria-label="Keyboard shortcuts"
@@ -33,6 +35,32 @@ export function ShortcutLegend({ onClose }: { onClose: () => void }) {
               </td>
               <td>Close dialogs and messages</td>
             </tr>
+          </tbody>
+        </table>
+        <h3>Features &amp; annotation</h3>
+        <p className="muted small">
+          Ctrl and Alt shortcuts work while typing; single keys work when no text field has focus.
+        </p>
+        <table className="table" data-testid="legend-features">
+          <tbody>
+            {featureShortcuts.map((s) => (
+              <tr key={s.description}>
+                <td>
+                  {s.keys.map((combo, i) => (
+                    <Fragment key={i}>
+                      {i > 0 && ' or '}
+                      {combo.map((k, j) => (
+                        <Fragment key={j}>
+                          {j > 0 && '+'}
+                          <kbd>{k}</kbd>
+                        </Fragment>
+                      ))}
+                    </Fragment>
+                  ))}
+                </td>
+                <td>{s.description}</td>
+              </tr>
+            ))}
           </tbody>
         </table>
         <button type="button" onClick={onClose}>

@@ -25,6 +25,8 @@ export const annotatorChannels: ReadonlySet<RequestChannel> = new Set<RequestCha
   'features:dashboard',
   'features:attributions',
   'queues:list',
+  // The run picker of the Features page (names and headline numbers only).
+  'runs:list',
 ]);
 
 /** Input fields that name an annotator; for an annotator session they must name the caller. */

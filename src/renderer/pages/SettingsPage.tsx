@@ -1,7 +1,9 @@
 import { useState, type FormEvent } from 'react';
+import type { Session } from '../../shared/annotation';
 import { backendPreferenceSchema, type AppInfo, type Settings } from '../../shared/domain';
 import { api } from '../api/client';
 import { useAsync } from '../hooks/use-async';
+import { TeamSection } from '../team/TeamSection';
 
 interface SettingsPageProps {
   info: AppInfo | undefined;
@@ -10,15 +12,88 @@ interface SettingsPageProps {
   onError: (message: string) => void;
 }
 
+/**
+ * Settings. The owner (desktop window, the server's start URL) sees compute, annotator profiles and the
+ * Team section; an annotator (a serve-mode annotator link) sees only who they annotate as.
+ */
 export function SettingsPage({ info, settings, onSettings, onError }: SettingsPageProps) {
+  const session = useAsync(() => api.invoke('session:get', {}));
+  if (session.error) {
+    return (
+      <section className="page" aria-labelledby="settings-title">
+        <h1 id="settings-title">Settings</h1>
+        <p className="error" role="alert">
+          {session.error}
+        </p>
+      </section>
+    );
+  }
+  if (session.data === undefined) {
+    return (
+      <section className="page" aria-labelledby="settings-title" aria-busy="true">
+        <h1 id="settings-title">Settings</h1>
+      </section>
+    );
+  }
+  if (session.data.role === 'annotator') {
+    return <AnnotatorSettings session={session.data} info={info} settings={settings} />;
+  }
+  return <OwnerSettings info={info} settings={settings} onSettings={onSettings} onError={onError} />;
+}
+
+/** What an annotator link may see: the profile it is bound to and how annotation works here. */
+function AnnotatorSettings(props: {
+  session: Session;
+  info: AppInfo | undefined;
+  settings: Settings | undefined;
+}) {
+  const { session, info, settings } = props;
+  return (
+    <section className="page" aria-labelledby="settings-title">
+      <h1 id="settings-title">Settings</h1>
+      <div className="card" data-testid="session-annotator">
+        <h2>Annotator</h2>
+        <p>
+          Annotating as <strong data-testid="session-annotator-name">{session.annotatorName}</strong>. This
+          link belongs to that profile: every annotation you save records it.
+        </p>
+        {settings && (
+          <p className="muted" data-testid="session-blind-mode">
+            {settings.isBlindMode
+              ? 'Blind mode is on: you see others’ answers on a feature after submitting your own.'
+              : 'Blind mode is off: others’ answers on a feature are shown as you annotate.'}
+          </p>
+        )}
+        <p className="muted small">
+          Compute, profiles and the team are managed by the workbench owner. If this link stops working, the
+          owner has created a new one for you.
+        </p>
+      </div>
+      {info && (
+        <div className="card">
+          <h2>About</h2>
+          <dl className="about">
+            <dt>Version</dt>
+            <dd data-testid="about-version">
+              {info.appName} {info.appVersion}
+            </dd>
+          </dl>
+        </div>
+      )}
+    </section>
+  );
+}
+
+function OwnerSettings({ info, settings, onSettings, onError }: SettingsPageProps) {
   const annotators = useAsync(() => api.invoke('annotators:list', {}));
   const [newName, setNewName] = useState('');
 
-  const update = (patch: Partial<Settings>): void => {
+  /** Resolves once the change is stored and shown (or its refusal reported). */
+  const save = (patch: Partial<Settings>): Promise<void> =>
     api
       .invoke('settings:update', patch)
       .then(onSettings, (e: unknown) => onError(e instanceof Error ? e.message : String(e)));
-  };
+  const update = (patch: Partial<Settings>): void => void save(patch);
   const addAnnotator = async (event: FormEvent): Promise<void> => {
     event.preventDefault();
     try {
@@ -99,13 +174,23 @@ export function SettingsPage({ info, settings, onSettings, onError }: SettingsPa
         <form className="form-row" onSubmit={(e) => void addAnnotator(e)}>
           <label>
             New annotator
-            <input value={newName} onChange={(e) => setNewName(e.target.value)} placeholder="Name" />
+            <input
+              value={newName}
+              onChange={(e) => setNewName(e.target.value)}
+              placeholder="Name"
+              data-testid="settings-new-annotator"
+            />
           </label>
-          <button type="submit" disabled={newName.trim() === ''}>
+          <button type="submit" disabled={newName.trim() === ''} data-testid="settings-add-annotator">
             Add
           </button>
         </form>
       </div>
+      <TeamSection
+        annotators={annotators.data ?? []}
+        settings={settings}
+        onBlindMode={(isBlindMode) => save({ isBlindMode })}
+      />
       {info && (
         <div className="card">
           <h2>About</h2>

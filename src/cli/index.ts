@@ -6,6 +6,7 @@ import { registerModelCommands } from './model-commands';
 import { backendOption, dataDirOption, parsePort, parseSizes } from './options';
 import { runSelfTest } from './self-test-command';
 import { runServe } from './serve-command';
+import { registerReviewCommands } from './review-commands';
 import { registerStudyCommands } from './study-commands';
 
 export function buildProgram(): Command {
@@ -39,14 +40,26 @@ export function buildProgram(): Command {
     .addOption(dataDirOption())
     .addOption(backendOption())
     .option('--demo', 'import the demo study (resources/demo/study) on start unless it is already there')
+    .option(
+      '--project <file>',
+      'open this SQLite file as the database (a workbench.sqlite or an offline review bundle)',
+    )
     .action(
-      async (options: { port: number; host: string; dataDir?: string; backend?: string; demo?: boolean }) => {
+      async (options: {
+        port: number;
+        host: string;
+        dataDir?: string;
+        backend?: string;
+        demo?: boolean;
+        project?: string;
+      }) => {
         await runServe({
           port: options.port,
           host: options.host,
           dataDir: options.dataDir,
           backend: parseBackendPreference(options.backend),
           isDemo: options.demo === true,
+          project: options.project,
         });
       },
     );
@@ -79,6 +92,7 @@ export function buildProgram(): Command {
 
   registerModelCommands(program);
   registerStudyCommands(program);
+  registerReviewCommands(program);
 
   return program;
 }

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isLoopbackHost } from '../main/http/auth';
 import { startServer } from '../main/http/server';
@@ -17,6 +18,8 @@ export async function runServe(options: {
   backend: BackendPreference | undefined;
   /** Import the demo study first (importing it again returns the run made the first time). */
   isDemo?: boolean;
+  /** A database file to open instead of the data folder's (a project file or a review bundle). */
+  project?: string | undefined;
 }): Promise<void> {
   if (!existsSync(`${builtRendererDir}/index.html`)) {
     throw new Error(`The UI is not built (no ${builtRendererDir}/index.html): run \`npm run build\` first.`);
@@ -27,8 +30,21 @@ export async function runServe(options: {
         'token can read and change its data; share the URL only with people you trust, on a network you trust.',
     );
   }
-  const dataDir = options.dataDir ?? defaultDataDir();
-  const workbench = createWorkbench({ dataDir, mode: 'serve', backendOverride: options.backend });
+  const project = options.project === undefined ? undefined : resolve(options.project);
+  if (project !== undefined && !existsSync(project)) throw new Error(`No project file at ${project}.`);
+  // With a project file, runs and stores the workbench makes go beside it unless --data-dir says otherwise.
+  const dataDir = options.dataDir ?? (project === undefined ? defaultDataDir() : dirname(project));
+  const workbench = createWorkbench({
+    dataDir,
+    mode: 'serve',
+    backendOverride: options.backend,
+    databaseFile: project,
+  });
+  const bundle = workbench.store.bundles.identity();
+  if (bundle !== null)
+    console.log(
+      `Review bundle: runs ${bundle.runIds.join(', ')}, exported ${bundle.exportedAt} (project ${bundle.projectUuid})`,
+    );
   if (options.isDemo === true) await importDemoStudy(workbench);
   const running = await startServer({
     workbench,
@@ -36,7 +52,7 @@ export async function runServe(options: {
     port: options.port,
     rendererDir: builtRendererDir,
   });
-  console.log(`${appName} ${appVersion} serving ${running.url} (data: ${dataDir})`);
+  console.log(`${appName} ${appVersion} serving ${running.url} (data: ${project ?? dataDir})`);
   console.log(`Open: ${running.openUrl}`);
   void workbench.backend().then((info) => {
     if (info) console.log(`Backend: ${info.backend} (${info.reason})`);

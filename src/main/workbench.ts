@@ -38,6 +38,11 @@ export interface WorkbenchOptions {
   demoCorpusFile?: string | null;
   /** The demo study `features:importStudy` imports without a folder; found beside the app when left out. */
   demoStudyDir?: string | null;
+  /**
+   * The SQLite file to use as the database instead of `<dataDir>/workbench.sqlite`: another project's
+   * database or an offline review bundle (`ctt serve --project FILE`).
+   */
+  databaseFile?: string | undefined;
 }
 
 /** The services behind every adapter (Electron IPC, HTTP serve mode, CLI): one store, one runner. */
@@ -62,7 +67,7 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
 export const databasePath = (dataDir: string): string => join(dataDir, 'workbench.sqlite');
 
 export function createWorkbench(options: WorkbenchOptions): Workbench {
-  const store = createStore(databasePath(options.dataDir));
+  const store = createStore(options.databaseFile ?? databasePath(options.dataDir));
   const bus = new EventBus();
   const preference = (): BackendPreference =>
     options.backendOverride ?? store.settings.get().backendPreference;

@@ -38,6 +38,26 @@ import {
 } from './annotation';
 import { attributionStartSchema, attributionSummarySchema } from './attribution';
 import {
+  adjudicationSaveSchema,
+  adjudicationViewSchema,
+  agreementReportSchema,
+  annotationsCsvImportResultSchema,
+  annotationsCsvImportSchema,
+  bundleExportResultSchema,
+  bundleExportSchema,
+  bundleIdentitySchema,
+  bundleMergePlanSchema,
+  disagreementPageSchema,
+  disagreementQuerySchema,
+  exportResultSchema,
+  exportWriteSchema,
+  goldRecordSchema,
+  lifecycleReviewSchema,
+  reviewCommentSchema,
+  reviewScopeSchema,
+  thresholdsSchema,
+} from './review';
+import {
   metricSeriesSchema,
   runDetailSchema,
   runSummarySchema,
@@ -159,6 +179,38 @@ export const requests = {
     }),
     output: featureQueueSchema,
   },
+
+  /** Agreement on a run's attribution: Krippendorff's α, ICC(2,1), per-annotator bias and spread. */
+  'review:agreement': { input: reviewScopeSchema, output: agreementReportSchema },
+  /** Features answered by 2+ annotators, largest disagreement first (paged). */
+  'review:disagreements': { input: disagreementQuerySchema, output: disagreementPageSchema },
+  /** Category counts per task, ±0.05 threshold sensitivity, and human labels that differ from RelIE. */
+  'review:lifecycle': {
+    input: z.object({ runId: z.string().min(1), thresholds: thresholdsSchema.optional() }),
+    output: lifecycleReviewSchema,
+  },
+  /** Annotators' current answers on a feature side by side, with its gold record and history. */
+  'adjudication:get': { input: z.object({ featureId: id }), output: adjudicationViewSchema },
+  /** Appends a gold revision (picked or merged, with a rationale); annotators' revisions never change. */
+  'adjudication:save': { input: adjudicationSaveSchema, output: goldRecordSchema },
+  /** Reviewer comments on a feature, oldest first. */
+  'comments:list': { input: z.object({ featureId: id }), output: z.array(reviewCommentSchema) },
+  'comments:add': {
+    input: z.object({ featureId: id, annotatorId: id, text: z.string().trim().min(1).max(10_000) }),
+    output: reviewCommentSchema,
+  },
+  /** Writes a run's table (csv, jsonl, LaTeX booktabs, Markdown) with provenance to a file. */
+  'export:write': { input: exportWriteSchema, output: exportResultSchema },
+  /** Imports an annotation CSV in the original study's columns for one annotator (dry run by default). */
+  'import:annotationsCsv': { input: annotationsCsvImportSchema, output: annotationsCsvImportResultSchema },
+  /** Writes an offline review bundle (one SQLite file: runs' features, dashboards, annotations). */
+  'bundle:export': { input: bundleExportSchema, output: bundleExportResultSchema },
+  /** What merging a bundle would add, and the conflicts; changes nothing. */
+  'bundle:preview': { input: z.object({ path: pathInputSchema }), output: bundleMergePlanSchema },
+  /** Merges a bundle back (one transaction; appends only, conflicts keep both sides). */
+  'bundle:merge': { input: z.object({ path: pathInputSchema }), output: bundleMergePlanSchema },
+  /** The bundle identity when the open project is a bundle (`ctt serve --project FILE`), else null. */
+  'bundle:identity': { input: z.object({}), output: bundleIdentitySchema.nullable() },
 
   /** Model families of the default project, each with its checkpoints ordered by tokens seen. */
   'models:list': { input: z.object({}), output: z.array(modelWithCheckpointsSchema) },

@@ -15,8 +15,8 @@ export const provenanceSchema = z.object({
   revisions: z
     .array(z.object({ revision: z.string().min(1), tokensSeen: z.number().nonnegative().nullable() }))
     .min(1),
-  /** Residual-stream layer the crosscoder reads. */
-  layer: z.number().int().nonnegative(),
+  /** Residual-stream layer the crosscoder reads (null: the run does not say). */
+  layer: z.number().int().nonnegative().nullable(),
   /** Hash of the run's resolved config.json (identifies the crosscoder). */
   runConfigHash: z.string().min(1),
   /** Lifecycle thresholds t_low, t_high used for the categories. */
@@ -64,7 +64,7 @@ export function provenanceLines(input: Provenance): string[] {
   const lines: [string, string][] = [
     ['model', p.model],
     ['revisions', revisions],
-    ['layer', String(p.layer)],
+    ['layer', p.layer === null ? 'unknown' : String(p.layer)],
     ['run config hash', p.runConfigHash],
     ['thresholds', `t_low ${p.thresholds.low}, t_high ${p.thresholds.high}`],
   ];

@@ -14,7 +14,8 @@
  *   the file has `version` or `comparison` columns (the 2-way files hold several comparisons) the key is
  *   (version, comparison, feat_id).
  */
-import { CsvError, type CsvPlace, parseCsv, parseNumberCell } from './csv-reader';
+import { CsvError, type CsvPlace, parseCsv, parseNumberCell, unguardFormula } from './csv-reader';
+import { exportMarker } from './provenance';
 
 export interface StudyLanguages {
   codes: { code: string; isTentative: boolean }[];
@@ -99,12 +100,16 @@ function parseUnitRating(text: string, place: CsvPlace): number | null {
 export function importStudyAnnotations(input: string | Uint8Array): StudyImport {
   const doc = parseCsv(input);
   const header = doc.header.fields;
+  // Our own CSV exports guard text cells against formula injection; undo it (csv-reader.ts).
+  const isOurs = doc.preamble[0] === exportMarker;
   const missing = requiredColumns.filter((c) => !header.includes(c));
   if (missing.length > 0)
     throw new CsvError(`missing required column(s): ${missing.join(', ')}`, { line: doc.header.line });
   const seen = new Map<string, number>();
   const annotations = doc.records.map((record, k): StudyAnnotation => {
-    const raw = Object.fromEntries(header.map((name, j) => [name, record.fields[j]!]));
+    const raw = Object.fromEntries(
+      header.map((name, j) => [name, isOurs ? unguardFormula(record.fields[j]!) : record.fields[j]!]),
+    );
     const at = (name: string): CsvPlace => ({
       line: record.line,
       record: k + 1,

@@ -4,11 +4,14 @@ import type { Store } from '../store/store';
 import { ActivationsService } from './activations-service';
 import { AnnotationService } from './annotation-service';
 import { AttributionService } from './attribution-service';
+import { BundleService } from './bundle-service';
 import { DashboardsService } from './dashboards-service';
+import { ExportService } from './export-service';
 import { findDemoStudyDir, findDemoTaskFiles } from './demo-resources';
 import { sessionOf, type Handlers } from './dispatch';
 import { FeaturesService } from './features-service';
 import { ModelsService } from './models-service';
+import { ReviewService } from './review-service';
 import { StudyService } from './study-service';
 import { startTaskAccuracy } from './task-accuracy-service';
 import { TrainingService } from './training-service';
@@ -36,6 +39,12 @@ export interface HandlerDeps {
   annotation?: AnnotationService;
   /** Study import; one over the data folder with the shipped demo study when omitted. */
   studies?: StudyService;
+  /** Agreement, lifecycle review, adjudication, comments; one over `store` when omitted. */
+  review?: ReviewService;
+  /** Table exports and annotation imports; one over `store` when omitted. */
+  exports?: ExportService;
+  /** Offline review bundles; one over `store` when omitted. */
+  bundles?: BundleService;
 }
 
 /** The services createHandlers works with: those given, the rest made over the store and runner. */
@@ -45,7 +54,11 @@ function servicesOf(deps: HandlerDeps) {
   const dataDir = deps.appInfo().dataDir;
   const attribution = deps.attribution ?? new AttributionService({ store, runner });
   const features = deps.features ?? new FeaturesService({ store, attribution });
+  const appVersion = deps.appInfo().appVersion;
   return {
+    review: deps.review ?? new ReviewService({ store }),
+    exports: deps.exports ?? new ExportService({ store, appVersion }),
+    bundles: deps.bundles ?? new BundleService({ store, appVersion }),
     models,
     attribution,
     features,
@@ -69,8 +82,19 @@ function servicesOf(deps: HandlerDeps) {
 /** Every contract channel, translated to the store and the job runner. Adapters only call `dispatch`. */
 export function createHandlers(deps: HandlerDeps): Handlers {
   const { store, runner } = deps;
-  const { models, activations, training, attribution, features, dashboards, annotation, studies } =
-    servicesOf(deps);
+  const {
+    models,
+    activations,
+    training,
+    attribution,
+    features,
+    dashboards,
+    annotation,
+    studies,
+    review,
+    exports,
+    bundles,
+  } = servicesOf(deps);
   return {
     'app:info': async () => ({ ...deps.appInfo(), backend: await deps.backend() }),
     'settings:get': () => store.settings.get(),
@@ -104,6 +128,20 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'features:startDashboards': (input) => dashboards.start(input),
     'queues:list': ({ runId }) => features.listQueues(runId),
     'queues:create': (input) => features.createQueue(input),
+
+    'review:agreement': (input) => review.agreement(input),
+    'review:disagreements': (input) => review.disagreements(input),
+    'review:lifecycle': (input) => review.lifecycle(input),
+    'adjudication:get': ({ featureId }) => review.adjudication(featureId),
+    'adjudication:save': (input) => review.saveGold(input),
+    'comments:list': ({ featureId }) => review.comments(featureId),
+    'comments:add': (input) => review.addComment(input),
+    'export:write': (input) => exports.write(input),
+    'import:annotationsCsv': (input) => exports.importAnnotations(input),
+    'bundle:export': (input) => bundles.exportBundle(input),
+    'bundle:preview': ({ path }) => bundles.preview(path),
+    'bundle:merge': ({ path }) => bundles.merge(path),
+    'bundle:identity': () => bundles.identity(),
 
     'models:list': () => models.list(),
     'models:add': (input) => models.add(input),

@@ -27,6 +27,11 @@ export const annotatorChannels: ReadonlySet<RequestChannel> = new Set<RequestCha
   'queues:list',
   // The run picker of the Features page (names and headline numbers only).
   'runs:list',
+  // Reviewer comments on a feature: an annotator reads them and adds their own (as themselves).
+  'comments:list',
+  'comments:add',
+  // Whether the open project is an offline review bundle (a banner; no data).
+  'bundle:identity',
 ]);
 
 /** Input fields that name an annotator; for an annotator session they must name the caller. */

@@ -105,6 +105,8 @@ export class AnnotationsRepository {
     annotatorId: number;
     fields: AnnotationFields;
     baseRevision?: number | undefined;
+    /** When the revision was made, if not now (a revision merged from a review bundle keeps its time). */
+    createdAt?: string | undefined;
   }): AnnotationRevision {
     const fields = annotationFieldsSchema.parse(input.fields);
     const write = this.db.transaction((): AnnotationRevision => {
@@ -130,7 +132,7 @@ export class AnnotationsRepository {
           current + 1,
           JSON.stringify(fields),
           JSON.stringify(changed),
-          nowIso(),
+          input.createdAt ?? nowIso(),
         );
       const row = this.db
         .prepare<[number], RevisionRow>('SELECT * FROM annotation_revisions WHERE id = ?')

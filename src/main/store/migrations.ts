@@ -8,6 +8,11 @@ export interface Migration {
   sql: string;
 }
 
+/** A random (version 4) UUID in SQL, for rows made by migrations and triggers. */
+const uuidSql = `(lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' ||
+  substr(lower(hex(randomblob(2))), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) ||
+  substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6))))`;
+
 export const migrations: readonly Migration[] = [
   {
     version: 1,
@@ -250,6 +255,80 @@ export const migrations: readonly Migration[] = [
         annotator_id INTEGER PRIMARY KEY REFERENCES annotators(id) ON DELETE CASCADE,
         token_hash TEXT NOT NULL UNIQUE,
         created_at TEXT NOT NULL
+      );
+    `,
+  },
+  {
+    version: 5,
+    name: 'review: project uuid, gold records, comments, offline review bundles',
+    sql: `
+      -- A project's identity across copies of its database (offline review bundles carry it home).
+      ALTER TABLE projects ADD COLUMN uuid TEXT;
+      UPDATE projects SET uuid = ${uuidSql} WHERE uuid IS NULL;
+      CREATE UNIQUE INDEX projects_by_uuid ON projects(uuid);
+      CREATE TRIGGER projects_uuid_on_insert AFTER INSERT ON projects WHEN NEW.uuid IS NULL
+      BEGIN UPDATE projects SET uuid = ${uuidSql} WHERE id = NEW.id; END;
+
+      -- Adjudicated gold records: append-only revisions per feature, like annotation_revisions.
+      -- sources_json: [{annotatorId, revisionId}] of the annotation revisions picked or merged.
+      CREATE TABLE gold_records (
+        id INTEGER PRIMARY KEY,
+        feature_id INTEGER NOT NULL REFERENCES features(id) ON DELETE RESTRICT,
+        revision INTEGER NOT NULL,
+        fields_json TEXT NOT NULL,
+        rationale TEXT NOT NULL,
+        sources_json TEXT NOT NULL,
+        adjudicator_id INTEGER NOT NULL REFERENCES annotators(id) ON DELETE RESTRICT,
+        created_at TEXT NOT NULL,
+        UNIQUE (feature_id, revision)
+      );
+      CREATE TRIGGER gold_records_no_update BEFORE UPDATE ON gold_records
+      BEGIN SELECT RAISE(ABORT, 'gold records are append-only'); END;
+
+      -- Reviewer comments on a feature.
+      CREATE TABLE review_comments (
+        id INTEGER PRIMARY KEY,
+        feature_id INTEGER NOT NULL REFERENCES features(id) ON DELETE RESTRICT,
+        annotator_id INTEGER NOT NULL REFERENCES annotators(id) ON DELETE RESTRICT,
+        text TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX review_comments_by_feature ON review_comments(feature_id, id);
+
+      -- Only in a bundle file: where it came from (one row) and, per (feature, annotator), the last
+      -- annotation revision it held when exported (what came after is the reviewer's work).
+      CREATE TABLE bundle_identity (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        bundle_uuid TEXT NOT NULL,
+        project_uuid TEXT NOT NULL,
+        source_schema_version INTEGER NOT NULL,
+        app_version TEXT NOT NULL,
+        run_ids_json TEXT NOT NULL,
+        exported_at TEXT NOT NULL
+      );
+      CREATE TABLE bundle_baseline (
+        run_id TEXT NOT NULL,
+        feature_index INTEGER NOT NULL,
+        annotator_name TEXT NOT NULL,
+        revision INTEGER NOT NULL,
+        revision_id INTEGER NOT NULL,
+        PRIMARY KEY (run_id, feature_index, annotator_name)
+      ) WITHOUT ROWID;
+
+      -- At home: every bundle revision merged (or found identical), so merging a bundle again adds nothing.
+      CREATE TABLE bundle_merged_revisions (
+        bundle_uuid TEXT NOT NULL,
+        bundle_revision_id INTEGER NOT NULL,
+        revision_id INTEGER NOT NULL REFERENCES annotation_revisions(id) ON DELETE RESTRICT,
+        PRIMARY KEY (bundle_uuid, bundle_revision_id)
+      ) WITHOUT ROWID;
+      -- At home: one row per merge, with what it did (conflicts included).
+      CREATE TABLE bundle_merges (
+        id INTEGER PRIMARY KEY,
+        bundle_uuid TEXT NOT NULL,
+        path TEXT NOT NULL,
+        result_json TEXT NOT NULL,
+        merged_at TEXT NOT NULL
       );
     `,
   },

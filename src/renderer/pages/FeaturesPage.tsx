@@ -13,6 +13,7 @@ import { QueuePane } from '../features/QueuePane';
 import { parseQueueView, queryOfView, type QueueView } from '../features/queue-view';
 import { NoAttributionState, NoRunState } from '../features/SetupStates';
 import { emptyUndoStack, popUndo, pushUndo } from '../features/undo-stack';
+import { apiErrorOf } from '../features/save-errors';
 import type { SavedEvent } from '../features/use-annotation';
 import { useFeatureQueue } from '../features/use-feature-queue';
 import { useKeyedAsync } from '../features/use-keyed-async';
@@ -136,6 +137,8 @@ function AnnotationWorkbench(props: {
   const [notice, setNotice] = useState<string | null>(null);
   const [undoCount, setUndoCount] = useState(0);
   const undoRef = useRef(emptyUndoStack<AnnotationFields>());
+  /** The revision this window last saved per feature: undo must start from it, or it is a conflict. */
+  const knownRevisionRef = useRef(new Map<number, number>());
   const flushRef = useRef<(() => Promise<boolean>) | null>(null);
 
   // A notice stays for a few seconds (it floats over the panes, so nothing moves when it goes).
@@ -189,6 +192,7 @@ function AnnotationWorkbench(props: {
   const reloadProgress = progress.reload;
   const onSaved = useCallback(
     (event: SavedEvent): void => {
+      knownRevisionRef.current.set(event.featureId, event.revision);
       const before = event.previous ?? defaultFields();
       const changed = changedFields(before, event.fields).filter((k) => k !== 'timeSpentMs');
       if (changed.length > 0) {
@@ -240,8 +244,10 @@ function AnnotationWorkbench(props: {
         featureId: entry.featureId,
         annotatorId,
         fields: { ...entry.previous, timeSpentMs },
-        baseRevision: latest?.revision ?? 0,
+        // From what this window saved last: a newer save from another window is a conflict, not overwritten.
+        baseRevision: knownRevisionRef.current.get(entry.featureId) ?? latest?.revision ?? 0,
       });
+      knownRevisionRef.current.set(entry.featureId, saved.revision);
       patchRow(entry.featureId, {
         status: saved.fields.status,
         isFlagged: saved.fields.isFlagged,
@@ -253,6 +259,12 @@ function AnnotationWorkbench(props: {
       const row = itemAt(live.current.cache, indexOfFeature(live.current.cache, entry.featureId));
       setNotice(`Undone on #${row?.index ?? entry.featureId}: ${entry.label} (rev ${saved.revision}).`);
     } catch (e) {
+      if (apiErrorOf(e)?.code === 'conflict') {
+        setNotice(
+          `Not undone on feature ${entry.featureId}: it was changed in another window since; nothing was overwritten.`,
+        );
+        return;
+      }
       undoRef.current = pushUndo(undoRef.current, entry);
       setUndoCount(undoRef.current.entries.length);
       setNotice(`Undo failed: ${errorMessage(e)}`);

@@ -73,6 +73,43 @@ function spyHandlers() {
     'queues:create': vi.fn(() => {
       throw new Error('not used');
     }),
+    'review:agreement': vi.fn(() => {
+      throw new Error('not used');
+    }),
+    'review:disagreements': vi.fn(() => {
+      throw new Error('not used');
+    }),
+    'review:lifecycle': vi.fn(() => {
+      throw new Error('not used');
+    }),
+    'adjudication:get': vi.fn(() => {
+      throw new Error('not used');
+    }),
+    'adjudication:save': vi.fn(() => {
+      throw new Error('not used');
+    }),
+    'comments:list': vi.fn(() => {
+      throw new Error('not used');
+    }),
+    'comments:add': vi.fn(() => {
+      throw new Error('not used');
+    }),
+    'export:write': vi.fn(() => {
+      throw new Error('not used');
+    }),
+    'import:annotationsCsv': vi.fn(() => {
+      throw new Error('not used');
+    }),
+    'bundle:export': vi.fn(() => {
+      throw new Error('not used');
+    }),
+    'bundle:preview': vi.fn(() => {
+      throw new Error('not used');
+    }),
+    'bundle:merge': vi.fn(() => {
+      throw new Error('not used');
+    }),
+    'bundle:identity': vi.fn(() => null),
     'models:list': vi.fn(() => []),
     'models:add': vi.fn(() => {
       throw new Error('not used');

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase, schemaVersion } from '../../../../src/main/store/database';
-import { migrations } from '../../../../src/main/store/migrations';
+import { latestSchemaVersion, migrations } from '../../../../src/main/store/migrations';
 import { createStore, type Store } from '../../../../src/main/store/store';
 import { annotationRevisionSchema } from '../../../../src/shared/domain';
 import { createTmpDirs } from '../../../helpers/tmp-dir';
@@ -70,7 +70,7 @@ describe('migration 4', () => {
     writeVersion3(path);
     const store = createStore(path);
     stores.push(store);
-    expect(store.schemaVersion).toBe(4);
+    expect(store.schemaVersion).toBe(latestSchemaVersion);
     expect(store.runs.get('r1').name).toBe('old run');
     expect(store.metrics.series('r1', 'loss')).toHaveLength(1);
     expect(store.features.list('r1').map((f) => [f.id, f.category])).toEqual([

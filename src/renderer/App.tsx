@@ -7,10 +7,12 @@ import { useAsync } from './hooks/use-async';
 import { useJobs } from './hooks/use-jobs';
 import { ActivationsPage } from './pages/ActivationsPage';
 import { AttributionPage } from './pages/AttributionPage';
+import { ExportPage } from './pages/ExportPage';
 import { FeaturesPage } from './pages/FeaturesPage';
 import { JobsPage } from './pages/JobsPage';
 import { ModelsPage } from './pages/ModelsPage';
 import { isPageId, pages, type PageId } from './pages/pages';
+import { ReviewPage } from './pages/ReviewPage';
 import { SettingsPage } from './pages/SettingsPage';
 import { TrainingPage } from './pages/TrainingPage';
 import { WorkflowPage } from './pages/WorkflowPage';
@@ -110,6 +112,10 @@ export function App() {
           <AttributionPage jobs={jobs} onOpenJobs={() => go('jobs')} />
         ) : page === 'features' ? (
           <FeaturesPage jobs={jobs} settings={settings} onSettings={onSettings} />
+        ) : page === 'review' ? (
+          <ReviewPage settings={settings} />
+        ) : page === 'export' ? (
+          <ExportPage info={info.data} />
         ) : page === 'settings' ? (
           <SettingsPage info={info.data} settings={settings} onSettings={onSettings} onError={reportError} />
         ) : (

@@ -1,6 +1,7 @@
 import { Fragment } from 'react';
 import { featureShortcuts } from '../features/keymap';
 import { pages } from '../pages/pages';
+import { reviewShortcuts } from '../review/review-keymap';
 
 export function ShortcutLegend({ onClose }: { onClose: () => void }) {
   return (
@@ -41,32 +42,46 @@ export function ShortcutLegend({ onClose }: { onClose: () => void }) {
         <p className="muted small">
           Ctrl and Alt shortcuts work while typing; single keys work when no text field has focus.
         </p>
-        <table className="table" data-testid="legend-features">
-          <tbody>
-            {featureShortcuts.map((s) => (
-              <tr key={s.description}>
-                <td>
-                  {s.keys.map((combo, i) => (
-                    <Fragment key={i}>
-                      {i > 0 && ' or '}
-                      {combo.map((k, j) => (
-                        <Fragment key={j}>
-                          {j > 0 && '+'}
-                          <kbd>{k}</kbd>
-                        </Fragment>
-                      ))}
-                    </Fragment>
-                  ))}
-                </td>
-                <td>{s.description}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <ShortcutTable rows={featureShortcuts} testId="legend-features" />
+        <h3>Review</h3>
+        <ShortcutTable rows={reviewShortcuts} testId="legend-review" />
         <button type="button" onClick={onClose}>
           Close
         </button>
       </div>
     </div>
+  );
+}
+
+function ShortcutTable({
+  rows,
+  testId,
+}: {
+  rows: ReadonlyArray<{ keys: string[][]; description: string }>;
+  testId: string;
+}) {
+  return (
+    <table className="table" data-testid={testId}>
+      <tbody>
+        {rows.map((s) => (
+          <tr key={s.description}>
+            <td>
+              {s.keys.map((combo, i) => (
+                <Fragment key={i}>
+                  {i > 0 && ' or '}
+                  {combo.map((k, j) => (
+                    <Fragment key={j}>
+                      {j > 0 && '+'}
+                      <kbd>{k}</kbd>
+                    </Fragment>
+                  ))}
+                </Fragment>
+              ))}
+            </td>
+            <td>{s.description}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }

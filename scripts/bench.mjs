@@ -4,6 +4,7 @@
 //   lm-memory  peak RSS of a Pythia-1B-shaped model: load and one short forward
 //   crosscoder  crosscoder training steps/s vs PyTorch CPU (test/bench/crosscoder-bench.ts)
 //   matmul  matmul GFLOP/s on every backend that loads (ctt self-test --all-backends)
+//   annotation  Features page with 65,536 features: queue SQL vs naive, UI switch/scroll/typing vs app:info (test/bench/annotation-bench.ts)
 import { spawnSync } from 'node:child_process';
 
 const benches = {
@@ -11,6 +12,7 @@ const benches = {
   crosscoder: ['--import', 'tsx', 'test/bench/crosscoder-bench.ts'],
   'lm-memory': ['--max-old-space-size=8192', '--import', 'tsx', 'test/bench/lm-memory.ts'],
   matmul: ['bin/ctt.mjs', 'self-test', '--all-backends'],
+  annotation: ['--import', 'tsx', 'test/bench/annotation-bench.ts'],
 };
 const name = process.argv[2] ?? 'matmul';
 const args = benches[name];

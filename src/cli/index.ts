@@ -4,6 +4,7 @@ import { appVersion } from '../main/workbench';
 import { runInfo } from './info-command';
 import { registerModelCommands } from './model-commands';
 import { backendOption, dataDirOption, parsePort, parseSizes } from './options';
+import { registerPipelineCommand } from './pipeline-command';
 import { runSelfTest } from './self-test-command';
 import { runServe } from './serve-command';
 import { registerReviewCommands } from './review-commands';
@@ -41,6 +42,10 @@ export function buildProgram(): Command {
     .addOption(backendOption())
     .option('--demo', 'import the demo study (resources/demo/study) on start unless it is already there')
     .option(
+      '--pipeline <config>',
+      'first run the pipeline of this study.json and import its study (with --demo: the shipped study if it fails)',
+    )
+    .option(
       '--project <file>',
       'open this SQLite file as the database (a workbench.sqlite or an offline review bundle)',
     )
@@ -52,6 +57,7 @@ export function buildProgram(): Command {
         backend?: string;
         demo?: boolean;
         project?: string;
+        pipeline?: string;
       }) => {
         await runServe({
           port: options.port,
@@ -60,6 +66,7 @@ export function buildProgram(): Command {
           backend: parseBackendPreference(options.backend),
           isDemo: options.demo === true,
           project: options.project,
+          pipeline: options.pipeline,
         });
       },
     );
@@ -93,6 +100,7 @@ export function buildProgram(): Command {
   registerModelCommands(program);
   registerStudyCommands(program);
   registerReviewCommands(program);
+  registerPipelineCommand(program);
 
   return program;
 }

@@ -40,9 +40,13 @@ export function registerModelCommands(program: Command): void {
   models
     .command('add')
     .description('add a model family: one checkpoint per model folder, or per cached Hugging Face revision')
-    .requiredOption('--name <name>', 'name of the family, e.g. pythia-160m')
+    .option('--name <name>', 'name of the family, e.g. pythia-160m (a preset has a default)')
     .option('--folder <dir>', 'a model folder, or a folder of model folders (step1000/, step2000/, …)')
     .option('--hf-repo <org/name>', 'a repo in the Hugging Face cache, e.g. EleutherAI/pythia-160m')
+    .option(
+      '--preset <id>',
+      'a study triplet from the Hugging Face cache: pythia-1b, olmo-1b or bloom-1b1 (revisions not cached yet are added without a folder)',
+    )
     .option(
       '--cache-dir <path>',
       'Hugging Face hub cache (default: HF_HUB_CACHE, HF_HOME/hub, ~/.cache/huggingface/hub)',
@@ -56,9 +60,10 @@ export function registerModelCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(
       async (o: {
-        name: string;
+        name?: string;
         folder?: string;
         hfRepo?: string;
+        preset?: string;
         cacheDir?: string;
         tokensPerStep?: number;
         dataDir?: string;
@@ -68,6 +73,7 @@ export function registerModelCommands(program: Command): void {
           name: o.name,
           folder: o.folder,
           hfRepo: o.hfRepo,
+          preset: o.preset,
           cacheDir: o.cacheDir,
           tokensPerStep: o.tokensPerStep,
           dataDir: o.dataDir,

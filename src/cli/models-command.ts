@@ -6,12 +6,60 @@ import {
   listCachedRevisions,
   pythiaTokensSeen,
   readModelFolder,
+  type ModelFolder,
 } from '../core/hf/model-folder';
+
+/** How a family positions tokens, normalises and mixes, for `models inspect`. */
+function familyFacts(folder: ModelFolder): {
+  positionEncoding: 'rotary' | 'alibi';
+  rotaryDims: number | null;
+  rotaryBase: number | null;
+  mlp: string;
+  norm: string;
+  isParallelResidual: boolean;
+  clipQkv: number | null;
+} {
+  switch (folder.architecture) {
+    case 'gpt_neox': {
+      const c = folder.config;
+      return {
+        positionEncoding: 'rotary',
+        rotaryDims: c.rotaryDims,
+        rotaryBase: c.rotaryBase,
+        mlp: c.hiddenAct === 'relu' ? 'ReLU' : c.hiddenAct === 'gelu' ? 'GELU (erf)' : 'GELU (tanh)',
+        norm: 'LayerNorm',
+        isParallelResidual: c.isParallelResidual,
+        clipQkv: null,
+      };
+    }
+    case 'olmo':
+      return {
+        positionEncoding: 'rotary',
+        rotaryDims: folder.config.rotaryDims,
+        rotaryBase: folder.config.rotaryBase,
+        mlp: 'SwiGLU (SiLU gate)',
+        norm: 'LayerNorm without weights',
+        isParallelResidual: false,
+        clipQkv: folder.config.clipQkv,
+      };
+    case 'bloom':
+      return {
+        positionEncoding: 'alibi',
+        rotaryDims: null,
+        rotaryBase: null,
+        mlp: 'GELU (tanh)',
+        norm: 'LayerNorm (also after the embedding)',
+        isParallelResidual: false,
+        clipQkv: null,
+      };
+  }
+}
 
 /** `ctt models inspect DIR`: what a model folder holds, after checking its headers against config.json. */
 export async function runModelsInspect(options: { dir: string; isJson: boolean }): Promise<void> {
   const folder = await readModelFolder(options.dir);
   const { config } = folder;
+  const facts = familyFacts(folder);
   const summary = {
     dir: folder.dir,
     architecture: folder.architecture,
@@ -24,8 +72,7 @@ export async function runModelsInspect(options: { dir: string; isJson: boolean }
     storedDtype: folder.dtype,
     torchDtype: config.torchDtype,
     parameterCount: folder.parameterCount,
-    rotaryDims: config.rotaryDims,
-    isParallelResidual: config.isParallelResidual,
+    ...facts,
     isTiedEmbeddings: config.isTiedEmbeddings,
     hasTokenizer: folder.tokenizerPath !== null,
     weightFiles: folder.weightFiles.map((file) => relative(folder.dir, file)),
@@ -48,7 +95,16 @@ export async function runModelsInspect(options: { dir: string; isJson: boolean }
     `Stored dtype    ${summary.storedDtype}${summary.torchDtype ? ` (torch_dtype ${summary.torchDtype})` : ''}`,
   );
   console.log(`Parameters      ${summary.parameterCount.toLocaleString('en-US')}`);
-  console.log(`Rotary dims     ${summary.rotaryDims} of ${summary.headSize} per head`);
+  if (facts.positionEncoding === 'rotary') {
+    console.log(
+      `Rotary dims     ${facts.rotaryDims} of ${summary.headSize} per head (base ${facts.rotaryBase})`,
+    );
+  } else {
+    console.log('Positions       ALiBi');
+  }
+  console.log(`MLP             ${facts.mlp}`);
+  console.log(`Norm            ${facts.norm}`);
+  if (facts.clipQkv !== null) console.log(`Clip q/k/v      ±${facts.clipQkv}`);
   console.log(`Parallel resid. ${summary.isParallelResidual ? 'yes' : 'no'}`);
   console.log(`Tied embeddings ${summary.isTiedEmbeddings ? 'yes' : 'no'}`);
   console.log(`Tokenizer       ${summary.hasTokenizer ? 'tokenizer.json' : 'missing'}`);

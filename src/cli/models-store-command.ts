@@ -5,6 +5,12 @@ import { databasePath, defaultDataDir } from '../main/workbench';
 import type { CheckpointValidation, ModelAddInput, ModelWithCheckpoints } from '../shared/domain';
 import { modelAddSchema } from '../shared/domain';
 import { AppError, describeZodError } from '../shared/result';
+import {
+  presetAddInput,
+  presetDownloadCommands,
+  studyPreset,
+  studyPresetIdSchema,
+} from '../shared/study-presets';
 
 /*
  * `ctt models add|list|validate`: the checkpoint manager on the same store as serve mode and the
@@ -37,33 +43,62 @@ function printFamily(model: ModelWithCheckpoints): void {
   }
 }
 
-export async function runModelsAdd(options: {
-  name: string;
+export interface ModelsAddOptions {
+  name: string | undefined;
   folder: string | undefined;
   hfRepo: string | undefined;
+  /** A study preset (`pythia-1b`, `olmo-1b`, `bloom-1b1`): its repos, revisions and family. */
+  preset: string | undefined;
   cacheDir: string | undefined;
   tokensPerStep: number | undefined;
   dataDir: string | undefined;
   isJson: boolean;
-}): Promise<void> {
-  if ((options.folder === undefined) === (options.hfRepo === undefined)) {
-    throw new Error('give exactly one of --folder DIR or --hf-repo ORG/NAME');
+}
+
+/** The `models:add` request of `ctt models add` (exported for tests: presets cannot download here). */
+export function modelsAddInput(options: Omit<ModelsAddOptions, 'dataDir' | 'isJson'>): ModelAddInput {
+  const sources = [options.folder, options.hfRepo, options.preset].filter((s) => s !== undefined);
+  if (sources.length !== 1) {
+    throw new Error('give exactly one of --folder DIR, --hf-repo ORG/NAME or --preset ID');
   }
-  const source =
-    options.folder !== undefined
-      ? { kind: 'folder' as const, path: resolve(options.folder) }
-      : {
-          kind: 'hfCache' as const,
-          repo: options.hfRepo!,
-          ...(options.cacheDir === undefined ? {} : { cacheDir: resolve(options.cacheDir) }),
-        };
-  const parsed = modelAddSchema.safeParse({
-    name: options.name,
-    source,
-    ...(options.tokensPerStep === undefined ? {} : { tokensPerStep: options.tokensPerStep }),
-  });
+  let raw: unknown;
+  if (options.preset !== undefined) {
+    const id = studyPresetIdSchema.safeParse(options.preset);
+    if (!id.success) {
+      throw new Error(
+        `unknown preset "${options.preset}" (known: ${studyPresetIdSchema.options.join(', ')})`,
+      );
+    }
+    if (options.tokensPerStep !== undefined) {
+      throw new Error('--tokens-per-step does not go with --preset (the preset knows its tokens seen)');
+    }
+    raw = presetAddInput(studyPreset(id.data), {
+      ...(options.name === undefined ? {} : { name: options.name }),
+      ...(options.cacheDir === undefined ? {} : { cacheDir: resolve(options.cacheDir) }),
+    });
+  } else {
+    if (options.name === undefined) throw new Error('--name is required with --folder or --hf-repo');
+    const source =
+      options.folder !== undefined
+        ? { kind: 'folder' as const, path: resolve(options.folder) }
+        : {
+            kind: 'hfCache' as const,
+            repo: options.hfRepo!,
+            ...(options.cacheDir === undefined ? {} : { cacheDir: resolve(options.cacheDir) }),
+          };
+    raw = {
+      name: options.name,
+      source,
+      ...(options.tokensPerStep === undefined ? {} : { tokensPerStep: options.tokensPerStep }),
+    };
+  }
+  const parsed = modelAddSchema.safeParse(raw);
   if (!parsed.success) throw new Error(describeZodError(parsed.error, 'input').message);
-  const input: ModelAddInput = parsed.data;
+  return parsed.data;
+}
+
+export async function runModelsAdd(options: ModelsAddOptions): Promise<void> {
+  const input = modelsAddInput(options);
   const model = await withModels(options.dataDir, (models) => models.add(input));
   if (options.isJson) {
     console.log(JSON.stringify(model, null, 2));
@@ -71,6 +106,17 @@ export async function runModelsAdd(options: {
   }
   console.log(`Added ${model.checkpoints.length} checkpoint(s):`);
   printFamily(model);
+  if (options.preset !== undefined) {
+    const preset = studyPreset(studyPresetIdSchema.parse(options.preset));
+    console.log(
+      `Hook point: block ${preset.hookLayer} output (${preset.hookPoint}); use --layer ${preset.hookLayer}.`,
+    );
+    const missing = model.checkpoints.filter((c) => c.path === null).map((c) => c.revision);
+    if (missing.length > 0) {
+      console.log(`Not on this machine yet: ${missing.join(', ')}. Download, then run this add again:`);
+      for (const command of presetDownloadCommands(preset)) console.log(`  ${command}`);
+    }
+  }
 }
 
 export async function runModelsList(options: {

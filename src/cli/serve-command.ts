@@ -3,10 +3,12 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isLoopbackHost } from '../main/http/auth';
 import { startServer } from '../main/http/server';
+import { PipelineCancelledError } from '../main/pipeline/run-pipeline';
 import { ownerSession } from '../main/services/session-access';
 import { appName, appVersion, createWorkbench, defaultDataDir, type Workbench } from '../main/workbench';
 import type { RequestOutput } from '../shared/contract';
 import type { BackendPreference } from '../shared/domain';
+import { importInto, loadStudyPlan, runPipelineWithProgress } from './pipeline-command';
 
 /** The renderer that `npm run build` writes (out/renderer, beside src/). */
 export const builtRendererDir = fileURLToPath(new URL('../../out/renderer', import.meta.url));
@@ -20,6 +22,8 @@ export async function runServe(options: {
   isDemo?: boolean;
   /** A database file to open instead of the data folder's (a project file or a review bundle). */
   project?: string | undefined;
+  /** A study.json whose pipeline runs first (into `<dataDir>/pipelines/<name>`); its study is imported. */
+  pipeline?: string | undefined;
 }): Promise<void> {
   if (!existsSync(`${builtRendererDir}/index.html`)) {
     throw new Error(`The UI is not built (no ${builtRendererDir}/index.html): run \`npm run build\` first.`);
@@ -45,7 +49,16 @@ export async function runServe(options: {
     console.log(
       `Review bundle: runs ${bundle.runIds.join(', ')}, exported ${bundle.exportedAt} (project ${bundle.projectUuid})`,
     );
-  if (options.isDemo === true) await importDemoStudy(workbench);
+  const isStudyReady =
+    options.pipeline !== undefined &&
+    (await runPipelineAndImport(
+      workbench,
+      options.pipeline,
+      dataDir,
+      options.backend,
+      options.isDemo === true,
+    ));
+  if (options.isDemo === true && !isStudyReady) await importDemoStudy(workbench);
   const running = await startServer({
     workbench,
     host: options.host,
@@ -66,6 +79,36 @@ export async function runServe(options: {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+}
+
+/**
+ * Runs a study's pipeline (progress per stage on stderr; finished stages are reused) and imports its
+ * study. A bad config, a failed stage or Ctrl+C is reported and returns false: the server starts anyway,
+ * on the shipped demo study when `isDemo`.
+ */
+async function runPipelineAndImport(
+  workbench: Workbench,
+  configFile: string,
+  dataDir: string,
+  backend: BackendPreference | undefined,
+  isDemo: boolean,
+): Promise<boolean> {
+  const fallback = isDemo ? ' Opening the shipped demo study (resources/demo/study) instead.' : '';
+  try {
+    const plan = await loadStudyPlan(configFile, { dataDir });
+    console.log(`Running the study pipeline of ${plan.configFile} into ${plan.outDir} (Ctrl+C to skip it)…`);
+    const result = await runPipelineWithProgress(plan, { backend });
+    const study = await importInto(workbench, plan, result);
+    console.log(
+      `Study: run ${study.runId} (${study.features} features, ${study.attributions} attributions, ${study.dashboards} dashboards) from ${result.studyDir}; ready to annotate (Features page, Alt+5)`,
+    );
+    return true;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (error instanceof PipelineCancelledError) console.error(`Pipeline interrupted: ${message}${fallback}`);
+    else console.error(`Pipeline failed: ${message}${fallback}`);
+    return false;
+  }
 }
 
 /**

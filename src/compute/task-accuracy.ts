@@ -6,13 +6,15 @@ import { tokenizePairs, type AnswerTokenPolicy } from '../core/tasks/answer-toke
 import { importTaskFile } from '../core/tasks/importers';
 import type { MinimalPair } from '../core/tasks/minimal-pair';
 import { taskAccuracyParamsSchema, type TaskAccuracyParams, type TaskAccuracyResult } from '../shared/domain';
+import { accuracyByLanguage } from '../shared/language-accuracy';
 import type { ComputeContext } from './jobs';
 
 /*
  * The task-accuracy job: one minimal-pair task scored on each checkpoint of a family, one model in
  * memory at a time. A pair is right when its good answer gets the higher summed log-probability
  * (docs/decisions/0002). Progress counts pairs over all checkpoints; pairs a checkpoint's tokenizer
- * cannot score under the policy count as done at once.
+ * cannot score under the policy count as done at once. Accuracy is also given per language of the pairs
+ * (a task file may mix languages, e.g. CLAMS en + fr rows with a `lang` field).
  */
 
 type CheckpointParams = TaskAccuracyParams['checkpoints'][number];
@@ -58,6 +60,7 @@ export async function runTaskAccuracy(
       format: imported.format,
       names: [...new Set(pairs.map((p) => p.taskName))],
       skippedLines: imported.skipped.length,
+      languages: [...new Set(pairs.map((p) => p.language))].sort(),
     },
     pairs: pairs.map((p) => ({
       id: p.id,
@@ -103,7 +106,11 @@ async function scoreCheckpoint(
       },
     );
     const marginByPair = new Map<MinimalPair, number>();
-    tokenized.items.forEach((item, i) => marginByPair.set(item.pair, scores[i]!.margin));
+    const isCorrectByPair = new Map<MinimalPair, boolean>();
+    tokenized.items.forEach((item, i) => {
+      marginByPair.set(item.pair, scores[i]!.margin);
+      isCorrectByPair.set(item.pair, scores[i]!.isCorrect);
+    });
     const correct = scores.filter((s) => s.isCorrect).length;
     return {
       checkpointId: checkpoint.checkpointId,
@@ -116,6 +123,10 @@ async function scoreCheckpoint(
         return margin === undefined || !Number.isFinite(margin) ? null : margin;
       }),
       skipped,
+      byLanguage: accuracyByLanguage(
+        pairs.map((p) => p.language),
+        pairs.map((p) => isCorrectByPair.get(p) ?? null),
+      ),
     };
   } finally {
     loaded.model.dispose();

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { annotationFieldsSchema, annotationStatusSchema, lifecycleCategorySchema } from './domain';
+import { languageSuggestionSchema } from './language-suggestion';
 
 // The annotation workbench as the UI sees it (issue 7): features of a run indexed in the project,
 // the paged queue, one feature's detail and dashboard, named queues, assignment, per-annotator
@@ -130,6 +131,8 @@ export const featureDetailSchema = z.object({
   relDec: z.array(z.number().nullable()).nullable(),
   scores: z.array(featureScoresSchema),
   hasDashboard: z.boolean(),
+  /** A suggested languages value from the feature's |IE| per task language (language-suggestion.ts). */
+  suggestedLanguages: languageSuggestionSchema.optional(),
 });
 export type FeatureDetail = z.infer<typeof featureDetailSchema>;
 

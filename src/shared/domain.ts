@@ -238,8 +238,16 @@ export type Checkpoint = z.infer<typeof checkpointSchema>;
 /** A file system path as typed in the UI; the services check that it is absolute and exists. */
 const pathInput = z.string().trim().min(1, 'must not be empty').max(4096, 'at most 4096 characters');
 export const pathInputSchema = pathInput;
-/** Architectures the LM runtime can load. */
-export const modelFamilySchema = z.enum(['gpt_neox']);
+/** Architectures the LM runtime can load (GPT-NeoX/Pythia, OLMo `-hf`, BLOOM). */
+export const modelFamilySchema = z.enum(['gpt_neox', 'olmo', 'bloom']);
+export type ModelFamily = z.infer<typeof modelFamilySchema>;
+
+/** A Hugging Face repo id, `org/name`. */
+export const hfRepoSchema = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9][\w.-]*\/[A-Za-z0-9][\w.-]*$/, 'must look like org/name')
+  .refine((r) => !r.includes('..'), 'must not contain ".."');
 
 /** Where a model family's checkpoints come from. */
 export const modelSourceSchema = z.discriminatedUnion('kind', [
@@ -251,13 +259,24 @@ export const modelSourceSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('hfCache'),
     /** Hugging Face repo id, e.g. `EleutherAI/pythia-160m`; one checkpoint per cached revision. */
-    repo: z
-      .string()
-      .trim()
-      .regex(/^[A-Za-z0-9][\w.-]*\/[A-Za-z0-9][\w.-]*$/, 'must look like org/name')
-      .refine((r) => !r.includes('..'), 'must not contain ".."'),
+    repo: hfRepoSchema,
     /** Hub cache folder; default HF_HUB_CACHE, HF_HOME/hub, ~/.cache/huggingface/hub. */
     cacheDir: pathInput.optional(),
+    /**
+     * Only these revisions (a study preset's), each from `repo` unless it names another (BLOOM's `main`
+     * lives in `bigscience/bloom-1b1`, its steps in `…-intermediate`). A revision not in the cache yet is
+     * added without a folder; `ctt models download` fetches it.
+     */
+    revisions: z
+      .array(
+        z.object({
+          revision: z.string().trim().min(1, 'must not be empty').max(200),
+          repo: hfRepoSchema.optional(),
+        }),
+      )
+      .min(1, 'at least one revision')
+      .max(64)
+      .optional(),
   }),
 ]);
 export type ModelSource = z.infer<typeof modelSourceSchema>;
@@ -327,6 +346,18 @@ export const taskAccuracyParamsSchema = z.object({
 });
 export type TaskAccuracyParams = z.infer<typeof taskAccuracyParamsSchema>;
 
+/** Accuracy of one checkpoint on the pairs of one language (ISO 639-3). */
+export const languageAccuracySchema = z.object({
+  language: z.string(),
+  /** Share of this language's scored pairs that are right; null when none was scored. */
+  accuracy: z.number().nullable(),
+  /** Pairs of this language scored at this checkpoint. */
+  scored: z.number().int(),
+  /** Pairs of this language this checkpoint's tokenizer could not score under the policy. */
+  skipped: z.number().int(),
+});
+export type LanguageAccuracy = z.infer<typeof languageAccuracySchema>;
+
 export const taskAccuracyResultSchema = z.object({
   task: z.object({
     file: z.string(),
@@ -335,6 +366,8 @@ export const taskAccuracyResultSchema = z.object({
     names: z.array(z.string()),
     /** Lines the importer skipped (two-prefix paradigms, marked skips). */
     skippedLines: z.number().int(),
+    /** ISO 639-3 codes of the pairs, sorted (results written before issue 9 have none). */
+    languages: z.array(z.string()).optional(),
   }),
   pairs: z.array(
     z.object({
@@ -356,6 +389,8 @@ export const taskAccuracyResultSchema = z.object({
       margins: z.array(z.number().nullable()),
       /** Pairs this checkpoint's tokenizer could not score under the policy. */
       skipped: z.number().int(),
+      /** Accuracy per language of the pairs, by code (results written before issue 9 have none). */
+      byLanguage: z.array(languageAccuracySchema).optional(),
     }),
   ),
 });

@@ -206,6 +206,43 @@ test('annotates three features by keyboard only; every value is there after a re
   expect(consoleErrors).toEqual([]);
 });
 
+test('suggests languages from the feature’s |IE| per task language; one click takes it', async ({
+  page,
+  request,
+}) => {
+  const serve = await startDemoServe();
+  await page.goto(serve.openUrl);
+  await openFeatures(page, 'Lia');
+  // The demo study is attributed on English and French tasks: every selected feature has a share.
+  const firstId = Number(await page.getByTestId('queue-row').first().getAttribute('data-feature-id'));
+  const detail = await call<{
+    suggestedLanguages: { tags: Array<{ code: string; isTentative: boolean }>; basis: string };
+  }>(request, serve, 'features:get', { featureId: firstId });
+  const suggestion = detail.body.value!.suggestedLanguages;
+  // The first feature of the queue (the newest attribution, sv_pp_attractor.fra) has kept pairs.
+  expect(suggestion.basis).toBe('itemIe');
+  expect(suggestion.tags.length).toBeGreaterThan(0);
+  const line = page.getByTestId('language-suggestion');
+  await expect(line).toHaveAttribute('data-state', 'ready');
+  const expected = suggestion.tags.map((t) => `${t.code}${t.isTentative ? '*' : ''}`);
+  for (const code of expected)
+    await expect(page.getByTestId('language-suggestion-value')).toContainText(code);
+  await expect(page.getByTestId('language-chip')).toHaveCount(0);
+  await page.getByTestId('use-language-suggestion').click();
+  await expect(page.getByTestId('language-chip')).toHaveCount(suggestion.tags.length);
+  for (const t of suggestion.tags) {
+    await expect(page.locator(`[data-testid="language-chip"][data-code="${t.code}"]`)).toHaveCount(1);
+  }
+  await expect(page.getByTestId('use-language-suggestion')).toHaveText('in use');
+  await page.getByTestId('field-languages').screenshot({ path: 'test-results/language-suggestion.png' });
+  await expect(page.getByTestId('use-language-suggestion')).toBeDisabled();
+  // The annotator edits it like any value; it is saved (autosave) and back after a reload.
+  await expect(page.getByTestId('save-state')).toHaveAttribute('data-state', 'saved');
+  await page.reload();
+  await expect(page.getByTestId('annotation-form')).toBeVisible();
+  await expect(page.getByTestId('language-chip')).toHaveCount(suggestion.tags.length);
+});
+
 test('refuses out-of-range ratings and an over-long description with a visible message', async ({
   page,
   request,

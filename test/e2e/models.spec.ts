@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeTinyModelFolder } from '../helpers/tiny-model-folder';
@@ -19,6 +19,13 @@ test.beforeAll(async () => {
   await writeTinyModelFolder(join(modelsRoot, 'scored', 'step100'), { seed: 3 });
   await writeTinyModelFolder(join(modelsRoot, 'scored', 'step2000'), { seed: 4 });
   writeToyTask(join(modelsRoot, 'toy.jsonl'), 60);
+  // The same toy pairs, every other one labelled French: a task that mixes two languages.
+  writeToyTask(join(modelsRoot, 'mixed.jsonl'), 20);
+  const rows = readFileSync(join(modelsRoot, 'mixed.jsonl'), 'utf8').trim().split('\n');
+  const mixed = rows.map((line, i) =>
+    i % 2 === 1 && i < 20 ? JSON.stringify({ ...JSON.parse(line), lang: 'fr' }) : line,
+  );
+  writeFileSync(join(modelsRoot, 'mixed.jsonl'), mixed.join('\n') + '\n');
 });
 test.afterAll(async () => {
   await stopServe();
@@ -154,4 +161,70 @@ test('runs task accuracy over checkpoints and shows the chart and the per-item m
   const job = page.getByTestId('job-row').filter({ hasText: 'Task accuracy: scored-family × toy.jsonl' });
   await expect(job).toHaveAttribute('data-state', 'succeeded');
   await expect(job.getByRole('progressbar')).toHaveAttribute('aria-valuenow', '100');
+});
+
+test('shows accuracy per language for a task that mixes languages, and pooled with another result', async ({
+  page,
+}) => {
+  await page.goto(serve.openUrl);
+  const panel = page.getByTestId('task-accuracy');
+  await panel.getByTestId('accuracy-model').selectOption({ label: 'scored-family (2 checkpoints)' });
+  await panel.getByTestId('accuracy-task-file').fill(join(modelsRoot, 'mixed.jsonl'));
+  await panel.getByTestId('accuracy-start').click();
+  const result = panel.getByTestId('accuracy-result');
+  await expect(result.getByRole('heading', { level: 3 })).toContainText('eng, fra', { timeout: 60_000 });
+  const chart = result.getByTestId('accuracy-chart');
+  await expect(chart).toHaveAttribute('data-languages', 'eng,fra');
+  await expect(chart).toContainText('fra (French)');
+  const table = result.getByTestId('accuracy-by-language');
+  await expect(table.getByTestId('language-accuracy-row')).toHaveCount(2);
+  await expect(table.locator('[data-language="fra"]')).toContainText('(10)');
+
+  // Pooled with the English-only toy result of the same family: English now counts 60 + 10 pairs.
+  await result.getByTestId('accuracy-together').getByRole('checkbox').first().check();
+  await expect(result.getByRole('heading', { level: 3 })).toContainText('and 1 more result');
+  await expect(table.locator('[data-language="eng"]')).toContainText('(70)');
+  await expect(table.locator('[data-language="fra"]')).toContainText('(10)');
+  await result.screenshot({ path: 'test-results/task-accuracy-languages.png' });
+});
+
+test('adds the BLOOM study preset: revisions, tokens seen, hook point and download commands', async ({
+  page,
+}) => {
+  await page.goto(serve.openUrl);
+  await page.getByTestId('model-preset').selectOption('bloom-1b1');
+  await expect(page.getByTestId('model-name')).toHaveValue('bloom-1b1');
+  await expect(page.getByTestId('model-architecture')).toHaveValue('bloom');
+  await expect(page.getByTestId('model-repo')).toHaveValue('bigscience/bloom-1b1-intermediate');
+  await expect(page.getByTestId('model-tokens-per-step')).toHaveCount(0);
+  const summary = page.getByTestId('preset-summary');
+  await expect(summary.getByTestId('preset-revision')).toHaveCount(3);
+  await expect(summary.getByTestId('preset-revision').nth(2)).toContainText('bigscience/bloom-1b1');
+  await expect(summary.getByTestId('preset-revision').nth(2)).toContainText('341B');
+  await expect(summary.getByTestId('preset-layer')).toHaveText('block 12 output');
+  await page
+    .getByRole('form', { name: 'Add a model family' })
+    .screenshot({ path: 'test-results/add-preset.png' });
+  await expect(summary.getByTestId('preset-downloads')).toContainText(
+    'npx ctt models download --repo bigscience/bloom-1b1 --revision main',
+  );
+
+  // Nothing is downloaded here: the family is added with its three revisions, none on this machine.
+  await page.getByTestId('model-add').click();
+  const card = page.locator('[data-testid="model-family"][data-model-name="bloom-1b1"]');
+  await expect(card).toHaveCount(1);
+  await expect(page.getByTestId('add-model-error')).toHaveCount(0);
+  const rows = card.getByTestId('checkpoint-row');
+  await expect(rows).toHaveCount(3);
+  await expect(rows.nth(0)).toHaveAttribute('data-revision', 'global_step10000');
+  await expect(rows.nth(0)).toContainText('5.5B');
+  await expect(rows.nth(0)).toContainText('study: 6B');
+  await expect(rows.nth(1)).toContainText('55B');
+  await expect(rows.nth(2)).toHaveAttribute('data-revision', 'main');
+  await expect(rows.nth(2)).toContainText('341B');
+  await expect(rows.nth(2)).toContainText('not on this machine');
+  await expect(card.getByTestId('model-preset-info')).toContainText('hook point block 12 output');
+  await expect(card.getByTestId('model-preset-downloads')).toContainText(
+    '3 revisions are not on this machine',
+  );
 });

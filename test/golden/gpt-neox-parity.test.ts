@@ -6,8 +6,10 @@ import { loadWeights, readModelFolder } from '../../src/core/hf/model-folder';
 import type { HostTensor } from '../../src/core/hf/host-tensor';
 import { readSafetensors } from '../../src/core/hf/safetensors';
 import { relativeError } from '../helpers/compare';
+import { parityBackends } from '../helpers/lm-parity';
 import { padBatch } from '../../src/core/lm/batch';
-import { GptNeoxModel } from '../../src/core/lm/gpt-neox-model';
+import type { LanguageModel } from '../../src/core/lm/language-model';
+import { languageModelFromHostTensors } from '../../src/core/lm/load';
 
 // Parity with the independent PyTorch reference (scripts/golden/gpt_neox_reference.py, float64),
 // which wrote these fixtures: random tiny GPT-NeoX models in Hugging Face format and their outputs.
@@ -28,22 +30,22 @@ async function rowsOf(t: tf.Tensor3D, b: number, offset: number, len: number): P
   return data;
 }
 
-for (const backend of ['cpu', 'wasm'] as const) {
+for (const backend of parityBackends) {
   describe(`GPT-NeoX parity with the PyTorch reference (${backend})`, () => {
     beforeAll(async () => {
       const info = await selectBackend(backend);
-      expect(info.backend).toBe(backend);
+      expect(info.backend, info.reason).toBe(backend);
     });
 
     for (const variant of variants) {
       describe(variant, () => {
-        let model: GptNeoxModel;
+        let model: LanguageModel;
         let expected: Map<string, HostTensor>;
         const ids = (s: number): number[] => Array.from(expected.get(`ids_${s}`)!.data);
 
         beforeAll(async () => {
           const folder = await readModelFolder(join(fixtures, variant));
-          model = GptNeoxModel.fromHostTensors(folder.config, await loadWeights(folder));
+          model = languageModelFromHostTensors(folder, await loadWeights(folder));
           expected = await readSafetensors(join(fixtures, variant, 'expected.safetensors'));
         });
         afterAll(() => model.dispose());

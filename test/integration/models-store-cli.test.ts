@@ -100,6 +100,35 @@ describe('ctt models add | list | validate', () => {
     expect(broken.stderr).toMatch(/ctt: 1 of 1 checkpoint\(s\) of pythia-tiny are incomplete/);
   });
 
+  it('adds a study preset (--preset bloom-1b1) before download, prints the hook point and the downloads', async () => {
+    const dataDir = tmp.make();
+    const cacheDir = tmp.make();
+    await writeFakeHfCache(cacheDir, 'bigscience/bloom-1b1-intermediate', [
+      { ref: 'global_step10000', sha: fakeSha('e') },
+    ]);
+    const add = ctt([
+      'models',
+      'add',
+      '--preset',
+      'bloom-1b1',
+      '--cache-dir',
+      cacheDir,
+      '--data-dir',
+      dataDir,
+    ]);
+    expect(add.status, add.stderr).toBe(0);
+    expect(add.stdout).toMatch(/Added 3 checkpoint\(s\)/);
+    expect(add.stdout).toMatch(/bloom-1b1\s+\(bloom, hfCache bigscience\/bloom-1b1-intermediate\)/);
+    expect(add.stdout).toMatch(/global_step10000\s+10000\s+5,500,000,000\s+\S+snapshots/);
+    expect(add.stdout).toMatch(/global_step100000\s+100000\s+55,000,000,000\s+\(not on this machine\)/);
+    expect(add.stdout).toMatch(/main\s+-\s+341,000,000,000\s+\(not on this machine\)/);
+    expect(add.stdout).toMatch(/Hook point: block 12 output .*use --layer 12/);
+    expect(add.stdout).toContain('npx ctt models download --repo bigscience/bloom-1b1 --revision main');
+    const unknown = ctt(['models', 'add', '--preset', 'gpt2', '--data-dir', dataDir]);
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr).toMatch(/unknown preset "gpt2" \(known: pythia-1b, olmo-1b, bloom-1b1\)/);
+  });
+
   it('exits 1 with a clear message for a missing folder, both sources at once, and an unknown family', () => {
     const dataDir = tmp.make();
     const missing = ctt([
@@ -127,7 +156,7 @@ describe('ctt models add | list | validate', () => {
       dataDir,
     ]);
     expect(both.status).toBe(1);
-    expect(both.stderr).toMatch(/exactly one of --folder DIR or --hf-repo/);
+    expect(both.stderr).toMatch(/exactly one of --folder DIR, --hf-repo ORG\/NAME or --preset ID/);
     const unknown = ctt(['models', 'validate', '--model', 'nope', '--data-dir', dataDir]);
     expect(unknown.status).toBe(1);
     expect(unknown.stderr).toMatch(/No model family named "nope"/);

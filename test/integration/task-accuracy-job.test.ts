@@ -1,3 +1,4 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/core/backend';
@@ -77,6 +78,7 @@ describe('taskAccuracy job', () => {
       format: 'blimp',
       names: ['toy_agreement'],
       skippedLines: 1,
+      languages: ['eng'],
     });
     expect(result.pairs).toHaveLength(10);
     expect(result.pairs[0]).toEqual({
@@ -96,6 +98,7 @@ describe('taskAccuracy job', () => {
       expect(c.margins).toHaveLength(10);
       const correct = c.margins.filter((m) => m !== null && m > 0).length;
       expect(c.accuracy).toBeCloseTo(correct / 10, 10);
+      expect(c.byLanguage).toEqual([{ language: 'eng', accuracy: c.accuracy, scored: 10, skipped: 0 }]);
     }
     // Different weights, different margins.
     expect(result.checkpoints[0]!.margins).not.toEqual(result.checkpoints[1]!.margins);
@@ -120,6 +123,39 @@ describe('taskAccuracy job', () => {
       scores.forEach((s, i) => expect(result.checkpoints[0]!.margins[i]).toBeCloseTo(s.margin, 4));
     } finally {
       loaded.model.dispose();
+    }
+  });
+
+  it('gives accuracy per language when the task mixes languages (each row’s own code)', async () => {
+    const mixed = join(tmp.make(), 'mixed.jsonl');
+    writeToyTask(mixed, 10);
+    const rows = readFileSync(mixed, 'utf8').trim().split('\n');
+    // Rows 2, 4, … say they are French (the words are the toy ones; only the label matters here).
+    const relabelled = rows.map((line, i) =>
+      i % 2 === 1 && i < 10 ? JSON.stringify({ ...JSON.parse(line), language: 'fr' }) : line,
+    );
+    writeFileSync(mixed, relabelled.join('\n') + '\n');
+    const job = await runToEnd(params({ taskFile: mixed, policy: 'singleTokenOnly' }));
+    expect(job.state).toBe('succeeded');
+    const result = taskAccuracyResultSchema.parse(job.result);
+    expect(result.task.languages).toEqual(['eng', 'fra']);
+    expect(result.pairs.map((p) => p.language)).toEqual(
+      Array.from({ length: 10 }, (_, i) => (i % 2 === 1 ? 'fra' : 'eng')),
+    );
+    for (const c of result.checkpoints) {
+      const expected = ['eng', 'fra'].map((language) => {
+        const margins = c.margins.filter((_, i) => result.pairs[i]!.language === language);
+        const scored = margins.filter((m) => m !== null);
+        return {
+          language,
+          accuracy: scored.filter((m) => m! > 0).length / scored.length,
+          scored: scored.length,
+          skipped: margins.length - scored.length,
+        };
+      });
+      expect(c.byLanguage).toEqual(expected);
+      // " sat on" (pairs 4 and 9: one eng, one fra) is two tokens: skipped in both languages.
+      expect(c.byLanguage!.map((l) => l.skipped)).toEqual([1, 1]);
     }
   });
 

@@ -1,13 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LmTokenizer } from '../hf/tokenizer';
 import { padBatch, type TokenBatch } from '../lm/batch';
-import type { ForwardOptions, ForwardResult } from '../lm/gpt-neox-model';
+import type { ForwardOptions, ForwardResult } from '../lm/language-model';
 import { loadLanguageModel } from '../lm/load';
 
 // What activation extraction needs of a checkpoint, and the one read it does per batch.
 // Legend: B=batch (windows) T=context P=positions kept D=dModel.
 
-/** A model whose residuals can be read; GptNeoxModel fits, tests pass fakes. */
+/** A model whose residuals can be read; every LanguageModel fits, tests pass fakes. */
 export interface ResidualModel {
   readonly config: { dModel: number; nLayers: number; vocabSize: number };
   forward(batch: TokenBatch, options: ForwardOptions): ForwardResult;

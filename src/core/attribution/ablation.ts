@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Crosscoder } from '../crosscoder/crosscoder';
 import { encode } from '../crosscoder/forward';
 import { padBatch } from '../lm/batch';
-import type { GptNeoxModel } from '../lm/gpt-neox-model';
+import type { LanguageModel } from '../lm/language-model';
 import { throwIfAborted, yieldToEventLoop } from '../progress';
 import type { MetricItem } from './attribute';
 
@@ -18,7 +18,7 @@ export interface AblationEffect {
 }
 
 export async function ablationEffects(options: {
-  models: readonly GptNeoxModel[];
+  models: readonly LanguageModel[];
   layer: number;
   crosscoder: Crosscoder;
   scale: Float32Array;

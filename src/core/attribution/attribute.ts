@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Crosscoder } from '../crosscoder/crosscoder';
 import { padBatch } from '../lm/batch';
-import { GptNeoxModel } from '../lm/gpt-neox-model';
+import type { LanguageModel } from '../lm/language-model';
 import { throwIfAborted, yieldToEventLoop, type ProgressListener } from '../progress';
 import { tokenizePairs, type Encode } from '../tasks/answer-tokens';
 import type { MinimalPair } from '../tasks/minimal-pair';
@@ -56,7 +56,7 @@ export function topFeaturesOf(row: ArrayLike<number>, k: number): FeatureIe[] {
  * gradients (α = 0, 0.1, …, 0.9); `steps` = 1 is attribution patching. All M models must be loaded.
  */
 export async function computeIe(options: {
-  models: readonly GptNeoxModel[];
+  models: readonly LanguageModel[];
   layer: number;
   crosscoder: Crosscoder;
   scale: Float32Array;
@@ -158,7 +158,7 @@ export async function computeIe(options: {
       }
     } finally {
       tf.dispose([...residuals, direction_BV, selector_BN]);
-      contexts.forEach((context) => GptNeoxModel.disposeContext(context));
+      contexts.forEach((context, c) => models[c]!.disposeContext(context));
     }
     options.onProgress?.({
       step: Math.min(items.length, start + batchSize),

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { ActivationStore } from '../activations/activation-store';
 import type { Crosscoder } from '../crosscoder/crosscoder';
 import { encode } from '../crosscoder/forward';
+import { logitLensWeightNames } from '../hf/architectures';
 import { loadWeights, readModelFolder } from '../hf/model-folder';
 import { readSafetensors } from '../hf/safetensors';
 import { throwIfAborted, type ProgressListener } from '../progress';
@@ -191,10 +192,14 @@ async function decoderViews(
   const views: CheckpointView[][] = features.map(() => []);
   for (let c = 0; c < m; c++) {
     const folder = await readModelFolder(revisions[c]!.path);
-    const unembedName = folder.config.isTiedEmbeddings ? 'gpt_neox.embed_in.weight' : 'embed_out.weight';
-    const weights = await loadWeights(folder, { names: [unembedName, 'gpt_neox.final_layer_norm.weight'] });
-    const unembed = weights.get(unembedName)!;
-    const gamma = weights.get('gpt_neox.final_layer_norm.weight')!.data;
+    // The decoder direction through the final norm's gain (none for OLMo) and the unembedding.
+    const names = logitLensWeightNames(folder, folder.weightPrefix);
+    const weights = await loadWeights(folder, {
+      names: [names.unembed, ...(names.finalNormGain === null ? [] : [names.finalNormGain])],
+    });
+    const unembed = weights.get(names.unembed)!;
+    const gamma =
+      names.finalNormGain === null ? new Float32Array(d).fill(1) : weights.get(names.finalNormGain)!.data;
     const directions = new Float32Array(features.length * d);
     features.forEach((i, k) => {
       for (let j = 0; j < d; j++)

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { padBatch } from '../lm/batch';
-import type { GptNeoxModel } from '../lm/gpt-neox-model';
+import type { LanguageModel } from '../lm/language-model';
 import { nextTokenLogProbs } from '../lm/log-probs';
 import { throwIfAborted, yieldToEventLoop, type ProgressListener } from '../progress';
 import type { Crosscoder } from './crosscoder';
@@ -30,7 +30,7 @@ export interface CheckpointCe {
  * code replaces it too. All M models must be loaded; windows must all have the same length.
  */
 export async function spliceCrossEntropy(options: {
-  models: readonly GptNeoxModel[];
+  models: readonly LanguageModel[];
   layer: number;
   crosscoder: Crosscoder;
   scale: Float32Array;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ExpectedWeight } from './expected-weight';
 
 /**
  * The fields of a Hugging Face GPT-NeoX `config.json` the runtime uses (Pythia and the demo family).
@@ -92,4 +93,35 @@ export function toGptNeoxConfigJson(
     ...extra,
     torch_dtype: config.torchDtype ?? 'float32',
   };
+}
+
+/** The parameter names and shapes a GPT-NeoX checkpoint with this config must hold (Hugging Face naming). */
+export function gptNeoxWeightNames(
+  config: Pick<GptNeoxConfig, 'vocabSize' | 'dModel' | 'dMlp' | 'nLayers' | 'isTiedEmbeddings'>,
+): ExpectedWeight[] {
+  const { vocabSize: V, dModel: d, dMlp } = config;
+  const weights: ExpectedWeight[] = [{ name: 'gpt_neox.embed_in.weight', shape: [V, d] }];
+  for (let i = 0; i < config.nLayers; i++) {
+    const p = `gpt_neox.layers.${i}`;
+    weights.push(
+      { name: `${p}.input_layernorm.weight`, shape: [d] },
+      { name: `${p}.input_layernorm.bias`, shape: [d] },
+      { name: `${p}.post_attention_layernorm.weight`, shape: [d] },
+      { name: `${p}.post_attention_layernorm.bias`, shape: [d] },
+      { name: `${p}.attention.query_key_value.weight`, shape: [3 * d, d] },
+      { name: `${p}.attention.query_key_value.bias`, shape: [3 * d] },
+      { name: `${p}.attention.dense.weight`, shape: [d, d] },
+      { name: `${p}.attention.dense.bias`, shape: [d] },
+      { name: `${p}.mlp.dense_h_to_4h.weight`, shape: [dMlp, d] },
+      { name: `${p}.mlp.dense_h_to_4h.bias`, shape: [dMlp] },
+      { name: `${p}.mlp.dense_4h_to_h.weight`, shape: [d, dMlp] },
+      { name: `${p}.mlp.dense_4h_to_h.bias`, shape: [d] },
+    );
+  }
+  weights.push(
+    { name: 'gpt_neox.final_layer_norm.weight', shape: [d] },
+    { name: 'gpt_neox.final_layer_norm.bias', shape: [d] },
+  );
+  if (!config.isTiedEmbeddings) weights.push({ name: 'embed_out.weight', shape: [V, d] });
+  return weights;
 }

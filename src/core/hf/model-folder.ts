@@ -1,9 +1,9 @@
 import { access, readdir, readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
-import type { z } from 'zod';
-import { gptNeoxConfigFileSchema, toGptNeoxConfig } from './gpt-neox-config';
-import type { GptNeoxConfig } from './gpt-neox-config';
+import { expectedWeights, parseFamilyConfig, weightPrefixOf } from './architectures';
+import type { FamilyConfig } from './architectures';
+import type { ExpectedWeight } from './expected-weight';
 import { elementCount } from './host-tensor';
 import type { HostTensor } from './host-tensor';
 import { ModelFileError, readSafetensors, readSafetensorsHeader } from './safetensors';
@@ -12,22 +12,12 @@ import type { SafetensorsDtype } from './safetensors';
 /*
  * A Hugging Face model folder: config.json, model.safetensors (or an index plus shards), tokenizer.json.
  * Reading a folder validates config.json and every safetensors header but reads no tensor data.
- * V=vocab d=dModel dMlp=MLP width.
+ * The families and their tensor names live in architectures.ts. V=vocab d=dModel dMlp=MLP width.
  */
 
-export type ModelArchitecture = 'gpt_neox';
-
-interface ArchitectureSupport {
-  /** `architectures` entries in config.json that identify this family. */
-  classNames: string[];
-  parseConfig: (raw: Record<string, unknown>, configPath: string) => GptNeoxConfig;
-}
-
-/** One entry per supported family; OLMo and BLOOM get entries here when their runtimes exist. */
-const architectures: Record<ModelArchitecture, ArchitectureSupport> = {
-  gpt_neox: { classNames: ['GPTNeoXForCausalLM', 'GPTNeoXModel'], parseConfig: parseGptNeoxConfig },
-};
-const supportedList = Object.keys(architectures).join(', ');
+export type { ExpectedWeight } from './expected-weight';
+export type { FamilyConfig, LmConfig, ModelArchitecture } from './architectures';
+export { gptNeoxWeightNames } from './gpt-neox-config';
 
 export interface WeightTensorInfo {
   file: string;
@@ -35,11 +25,11 @@ export interface WeightTensorInfo {
   shape: number[];
 }
 
-export interface ModelFolder {
+interface ModelFolderFiles {
   dir: string;
-  architecture: ModelArchitecture;
-  config: GptNeoxConfig;
   rawConfig: Record<string, unknown>;
+  /** What every weight name of this folder starts with beyond the family's names ("transformer." in some BLOOM files). */
+  weightPrefix: string;
   /** Absolute paths of the safetensors files, in index order. */
   weightFiles: string[];
   /** Tensor name → absolute path of the file that holds it. */
@@ -52,6 +42,9 @@ export interface ModelFolder {
   /** Elements in all tensors except non-parameter buffers (rotary inv_freq, attention masks). */
   parameterCount: number;
 }
+
+/** A model folder: its files, and its family with the parsed config (narrow on `architecture`). */
+export type ModelFolder = ModelFolderFiles & FamilyConfig;
 
 /** Buffers that old GPT-NeoX checkpoints saved beside the parameters; the runtime recomputes them. */
 const bufferNamePattern = /\.(rotary_emb\.inv_freq|attention\.bias|attention\.masked_bias)$/;
@@ -79,36 +72,6 @@ async function readJsonFile(path: string, what: string): Promise<unknown> {
   } catch (error) {
     throw new ModelFileError(path, `${what} is not valid JSON (${(error as Error).message})`);
   }
-}
-
-function formatZodIssues(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => `field "${issue.path.join('.') || '(root)'}": ${issue.message}`)
-    .join('; ');
-}
-
-function parseGptNeoxConfig(raw: Record<string, unknown>, configPath: string): GptNeoxConfig {
-  // Detection may have come from `architectures` alone; the schema wants the model_type too.
-  const parsed = gptNeoxConfigFileSchema.safeParse({ ...raw, model_type: 'gpt_neox' });
-  if (!parsed.success) throw new ModelFileError(configPath, `invalid ${formatZodIssues(parsed.error)}`);
-  try {
-    return toGptNeoxConfig(parsed.data);
-  } catch (error) {
-    throw new ModelFileError(configPath, (error as Error).message);
-  }
-}
-
-function detectArchitecture(raw: Record<string, unknown>, configPath: string): ModelArchitecture {
-  const modelType = raw['model_type'];
-  if (typeof modelType === 'string' && Object.hasOwn(architectures, modelType)) {
-    return modelType as ModelArchitecture;
-  }
-  const classNames = Array.isArray(raw['architectures']) ? raw['architectures'].map(String) : [];
-  for (const [name, support] of Object.entries(architectures)) {
-    if (classNames.some((c) => support.classNames.includes(c))) return name as ModelArchitecture;
-  }
-  const seen = typeof modelType === 'string' ? modelType : classNames.join(', ') || '(no model_type)';
-  throw new ModelFileError(configPath, `unknown architecture ${seen} (supported: ${supportedList})`);
 }
 
 /** Shard files named by model.safetensors.index.json, each checked to exist inside the folder. */
@@ -209,16 +172,15 @@ export async function readModelFolder(dir: string): Promise<ModelFolder> {
     throw new ModelFileError(configPath, 'is not a JSON object');
   }
   const raw = rawConfig as Record<string, unknown>;
-  const architecture = detectArchitecture(raw, configPath);
-  const config = architectures[architecture].parseConfig(raw, configPath);
+  const family = parseFamilyConfig(raw, configPath);
   const { weightFiles, weightIndex, tensorInfo } = await readWeightHeaders(absDir);
   const tokenizerJsonPath = join(absDir, 'tokenizer.json');
   const tokenizerPath = (await exists(tokenizerJsonPath)) ? tokenizerJsonPath : null;
   return {
     dir: absDir,
-    architecture,
-    config,
+    ...family,
     rawConfig: raw,
+    weightPrefix: weightPrefixOf(family.architecture, weightIndex.keys()),
     weightFiles,
     weightIndex,
     tensorInfo,
@@ -249,38 +211,9 @@ export async function loadWeights(
   return result;
 }
 
-export interface ExpectedWeight {
-  name: string;
-  shape: number[];
-}
-
-/** The parameter names and shapes a GPT-NeoX checkpoint with this config must hold (Hugging Face naming). */
-export function gptNeoxWeightNames(config: GptNeoxConfig): ExpectedWeight[] {
-  const { vocabSize: V, dModel: d, dMlp } = config;
-  const weights: ExpectedWeight[] = [{ name: 'gpt_neox.embed_in.weight', shape: [V, d] }];
-  for (let i = 0; i < config.nLayers; i++) {
-    const p = `gpt_neox.layers.${i}`;
-    weights.push(
-      { name: `${p}.input_layernorm.weight`, shape: [d] },
-      { name: `${p}.input_layernorm.bias`, shape: [d] },
-      { name: `${p}.post_attention_layernorm.weight`, shape: [d] },
-      { name: `${p}.post_attention_layernorm.bias`, shape: [d] },
-      { name: `${p}.attention.query_key_value.weight`, shape: [3 * d, d] },
-      { name: `${p}.attention.query_key_value.bias`, shape: [3 * d] },
-      { name: `${p}.attention.dense.weight`, shape: [d, d] },
-      { name: `${p}.attention.dense.bias`, shape: [d] },
-      { name: `${p}.mlp.dense_h_to_4h.weight`, shape: [dMlp, d] },
-      { name: `${p}.mlp.dense_h_to_4h.bias`, shape: [dMlp] },
-      { name: `${p}.mlp.dense_4h_to_h.weight`, shape: [d, dMlp] },
-      { name: `${p}.mlp.dense_4h_to_h.bias`, shape: [d] },
-    );
-  }
-  weights.push(
-    { name: 'gpt_neox.final_layer_norm.weight', shape: [d] },
-    { name: 'gpt_neox.final_layer_norm.bias', shape: [d] },
-  );
-  if (!config.isTiedEmbeddings) weights.push({ name: 'embed_out.weight', shape: [V, d] });
-  return weights;
+/** The parameters this folder's config.json implies, named as its weight files name them. */
+export function folderExpectedWeights(folder: ModelFolder): ExpectedWeight[] {
+  return expectedWeights(folder, folder.weightPrefix);
 }
 
 const formatShape = (shape: readonly number[]): string => `[${shape.join(',')}]`;
@@ -298,7 +231,7 @@ export function checkWeightsAgainstConfig(folder: ModelFolder): void {
 export function findWeightProblems(folder: ModelFolder): ModelFileError[] {
   const configPath = join(folder.dir, 'config.json');
   const problems: ModelFileError[] = [];
-  for (const { name, shape } of gptNeoxWeightNames(folder.config)) {
+  for (const { name, shape } of folderExpectedWeights(folder)) {
     const info = folder.tensorInfo.get(name);
     if (info === undefined) {
       const files = folder.weightFiles.map((f) => relative(folder.dir, f)).join(', ');

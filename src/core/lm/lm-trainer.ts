@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TokenBatch } from './batch';
-import type { GptNeoxModel } from './gpt-neox-model';
+import type { LanguageModel } from './language-model';
 import { languageModelLoss } from './log-probs';
 
 export interface LmTrainerOptions {
@@ -30,7 +30,7 @@ export class LmTrainer {
   private stepCount = 0;
 
   constructor(
-    private readonly model: GptNeoxModel,
+    private readonly model: LanguageModel,
     private readonly options: LmTrainerOptions,
   ) {
     if (model.variables.length === 0) throw new Error('LmTrainer needs a model built with isTrainable');

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TokenBatch } from './batch';
-import type { GptNeoxModel } from './gpt-neox-model';
+import type { LanguageModel } from './language-model';
 
 // Next-token log-probabilities and loss. Legend: B=batch T=tokens V=vocab.
 
@@ -33,7 +33,7 @@ export function nextTokenLogProbs(logits_BTV: tf.Tensor3D, batch: TokenBatch): t
 }
 
 /** Mean next-token cross-entropy over real positions (nats), differentiable for training. */
-export function languageModelLoss(model: GptNeoxModel, batch: TokenBatch): tf.Scalar {
+export function languageModelLoss(model: LanguageModel, batch: TokenBatch): tf.Scalar {
   return tf.tidy(() => {
     const { logits_BTV } = model.forward(batch);
     if (!logits_BTV) throw new Error('forward returned no logits');

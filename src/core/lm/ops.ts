@@ -39,25 +39,104 @@ export function embeddingLookup(table_VD: tf.Tensor2D, ids_BT: tf.Tensor2D): tf.
   return lookup(table_VD) as tf.Tensor3D;
 }
 
-/** y = x_NI · w_IO + b_O (w stored pre-transposed as [in, out]). */
+/**
+ * x_NI · w_IO for a frozen weight: differentiable in x only. The gradient never forms w's own gradient
+ * (x_NIᵀ·dy, as large as w: 1.5 GB for BLOOM's unembedding). dy · w_IOᵀ uses the transpose flag where
+ * it costs nothing (cpu: as fast as the plain form, measured; tensorflow: native) and an explicit
+ * transpose, freed at once, on wasm (its flagged matmul is slow at training shapes).
+ */
+function matMulFrozen(x_NI: tf.Tensor2D, w_IO: tf.Tensor2D): tf.Tensor2D {
+  const product = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [x] = args as [tf.Tensor2D];
+    return {
+      value: tf.matMul(x, w_IO),
+      gradFunc: (dy: tf.Tensor) =>
+        tf.getBackend() === 'wasm'
+          ? tf.tidy(() => tf.matMul(dy as tf.Tensor2D, tf.transpose(w_IO)))
+          : tf.matMul(dy as tf.Tensor2D, w_IO, false, true),
+    };
+  });
+  return product(x_NI) as tf.Tensor2D;
+}
+
+/**
+ * y = x_NI · w_IO + b_O (w stored pre-transposed as [in, out]). Trainable weights (tf.Variable) get both
+ * gradients; frozen ones only the input's (attribution backpropagates through frozen models).
+ */
 export function linear(x_NI: tf.Tensor2D, w_IO: tf.Tensor2D, b_O: tf.Tensor1D | null): tf.Tensor2D {
-  const y = matMulFast(x_NI, w_IO);
+  const y = w_IO instanceof tf.Variable ? matMulFast(x_NI, w_IO) : matMulFrozen(x_NI, w_IO);
   return b_O === null ? y : tf.add(y, b_O);
 }
 
-/** LayerNorm over the last axis, biased variance as in PyTorch. */
-export function layerNorm<T extends tf.Tensor>(x: T, weight: tf.Tensor1D, bias: tf.Tensor1D, eps: number): T {
+/**
+ * Rows of the columns of table_DV for ids [B,T] → [B,T,D]: the embedding lookup of a model whose
+ * embedding is tied to its unembedding, which is held once, as [D,V]. Trainable tables get the
+ * gradient dyᵀ · oneHot (tfjs-wasm has no UnsortedSegmentSum kernel for the stock gather gradient).
+ */
+export function embeddingLookupColumns(table_DV: tf.Tensor2D, ids_BT: tf.Tensor2D): tf.Tensor3D {
+  const [b, t] = ids_BT.shape;
+  const [d, v] = table_DV.shape;
+  const lookup = (table: tf.Tensor2D): tf.Tensor3D =>
+    tf.reshape(tf.transpose(tf.gather(table, tf.reshape(ids_BT, [b * t]), 1)), [b, t, d]);
+  if (!(table_DV instanceof tf.Variable)) return lookup(table_DV);
+  const differentiable = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [table, save] = args as [tf.Tensor2D, tf.GradSaveFunc];
+    save([ids_BT]);
+    return {
+      value: lookup(table),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const oneHot_NV = tf.oneHot(tf.reshape(saved[0]!, [b * t]), v).toFloat() as tf.Tensor2D;
+        return [tf.matMul(tf.transpose(tf.reshape(dy, [b * t, d])), oneHot_NV)];
+      },
+    };
+  });
+  return differentiable(table_DV) as tf.Tensor3D;
+}
+
+/** LayerNorm over the last axis, biased variance as in PyTorch; no weight and bias when they are null (OLMo). */
+export function layerNorm<T extends tf.Tensor>(
+  x: T,
+  weight: tf.Tensor1D | null,
+  bias: tf.Tensor1D | null,
+  eps: number,
+): T {
   const { mean, variance } = tf.moments(x, -1, true);
-  return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, eps))), weight), bias) as T;
+  const normed = tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, eps)));
+  const scaled = weight === null ? normed : tf.mul(normed, weight);
+  return (bias === null ? scaled : tf.add(scaled, bias)) as T;
+}
+
+/** SiLU (swish), x·σ(x): the gate activation of OLMo's SwiGLU MLP. */
+export const silu = (x: tf.Tensor): tf.Tensor => tf.mul(x, tf.sigmoid(x));
+
+/**
+ * ALiBi slopes per head, as transformers' build_alibi_tensor: for the largest power of two n ≤ H,
+ * 2^(−8i/n) for i = 1…n; the remaining H − n heads take 2^(−4k/n) for odd k = 1, 3, 5, … (the slopes
+ * of 2n heads that fall between the first n).
+ */
+export function alibiSlopes(nHeads: number): Float32Array {
+  const closest = 2 ** Math.floor(Math.log2(nHeads));
+  const base = 2 ** -(2 ** -(Math.log2(closest) - 3));
+  const slopes: number[] = [];
+  for (let i = 1; i <= closest; i++) slopes.push(base ** i);
+  if (closest !== nHeads) {
+    const extraBase = 2 ** -(2 ** -(Math.log2(2 * closest) - 3));
+    const remaining = Math.min(closest, nHeads - closest);
+    for (let i = 1; i < 1 + 2 * remaining; i += 2) slopes.push(extraBase ** i);
+  }
+  return Float32Array.from(slopes);
 }
 
 /** Exact GELU, 0.5·x·(1 + erf(x/√2)) (Hugging Face `gelu`). */
 export const geluExact = (x: tf.Tensor): tf.Tensor =>
   tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
 
-/** tanh approximation (Hugging Face `gelu_new`, `gelu_fast`, `gelu_pytorch_tanh`). */
+/**
+ * tanh approximation (Hugging Face `gelu_new`, `gelu_fast`, `gelu_pytorch_tanh`, BLOOM's bloom_gelu).
+ * x³ as products: tf.pow's gradient also forms one for the exponent (a log of x).
+ */
 export const geluTanh = (x: tf.Tensor): tf.Tensor => {
-  const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3))));
+  const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.mul(tf.mul(x, x), x))));
   return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.tanh(inner)));
 };
 

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { TokenizedPair } from '../tasks/answer-tokens';
 import { throwIfAborted, yieldToEventLoop, type ProgressListener } from '../progress';
 import { padBatch } from './batch';
-import type { GptNeoxModel } from './gpt-neox-model';
+import type { LanguageModel } from './language-model';
 import { nextTokenLogProbs } from './log-probs';
 
 export interface PairScore {
@@ -19,7 +19,7 @@ export interface PairScore {
  * run in right-padded batches; an answer's score is the sum of its teacher-forced token log-probs.
  */
 export async function scorePairs(
-  model: GptNeoxModel,
+  model: LanguageModel,
   pairs: readonly TokenizedPair[],
   options: { batchSize?: number; signal?: AbortSignal; onProgress?: ProgressListener } = {},
 ): Promise<PairScore[]> {

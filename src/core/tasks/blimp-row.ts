@@ -11,13 +11,13 @@
  * - The answer words carry no leading space in the file; we add one (see minimal-pair.ts).
  */
 import { z } from 'zod';
-import { toIso639_3 } from './language-codes';
 import type { MinimalPair } from './minimal-pair';
 import {
   asContinuation,
   asPrefix,
   assertDifferentAnswers,
   fileStem,
+  languageField,
   languageFromPath,
   MalformedRowError,
   parseRow,
@@ -79,7 +79,8 @@ export function parseBlimpRow(row: Record<string, unknown>, ctx: RowContext): Ro
     // The caller's language, else the row's, else the file name's, else English (BLiMP itself).
     language:
       ctx.language ??
-      ((r.language ?? r.lang) ? toIso639_3((r.language ?? r.lang)!) : undefined) ??
+      languageField(r.language, 'language') ??
+      languageField(r.lang, 'lang') ??
       languageFromPath(ctx.file) ??
       'eng',
     prefix,

@@ -14,13 +14,14 @@
  * `fr_…` → `fra`), else `und`.
  */
 import { z } from 'zod';
-import { knownLanguageCode, toIso639_3, UNDETERMINED_LANGUAGE } from './language-codes';
+import { knownLanguageCode, UNDETERMINED_LANGUAGE } from './language-codes';
 import type { MinimalPair } from './minimal-pair';
 import {
   asContinuation,
   asPrefix,
   assertDifferentAnswers,
   fileStem,
+  languageField,
   languageFromPath,
   MalformedRowError,
   parseRow,
@@ -59,10 +60,10 @@ export function parseClamsRow(row: Record<string, unknown>, ctx: RowContext): Ro
   const badAnswer = asContinuation(words.bad, 'patch_answer');
   assertDifferentAnswers(goodAnswer, badAnswer);
 
-  const named = r.lang ?? r.language;
   const language =
     ctx.language ??
-    (named == null ? undefined : toIso639_3(named)) ??
+    languageField(r.lang, 'lang') ??
+    languageField(r.language, 'language') ??
     languageFromPath(ctx.file) ??
     UNDETERMINED_LANGUAGE;
   const taskName = fileStem(ctx.file);

@@ -14,7 +14,7 @@ import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import { looksLikeBlimp, parseBlimpRow } from './blimp-row';
 import { looksLikeClams, parseClamsRow } from './clams-row';
-import { toIso639_3 } from './language-codes';
+import { toIso639_3, unknownLanguageMessage } from './language-codes';
 import type { MinimalPair, TaskSource } from './minimal-pair';
 import { looksLikeMultiblimp, parseMultiblimpRow } from './multiblimp-row';
 import { MalformedRowError, type RowContext, type RowOutcome, type SkipCode } from './row-fields';
@@ -28,7 +28,9 @@ export const importTaskOptionsSchema = z.object({
   /** Language of every pair (ISO 639-3, 639-1 or an English name), overriding the file and its rows. */
   language: z
     .string()
-    .refine((value) => toIso639_3(value) !== undefined, 'unknown language code')
+    .refine((value) => toIso639_3(value) !== undefined, {
+      error: (issue) => unknownLanguageMessage(String(issue.input), 'the `language` option'),
+    })
     .optional(),
   /** `fail` (default): the first malformed line fails the import; `skip`: it goes to `skipped`. */
   onMalformed: z.enum(['fail', 'skip']).default('fail'),
@@ -90,7 +92,12 @@ interface ReaderState {
 }
 
 export async function importTaskFile(file: string, options: ImportTaskOptions = {}): Promise<TaskImport> {
-  const opts = importTaskOptionsSchema.parse(options);
+  const parsedOptions = importTaskOptionsSchema.safeParse(options);
+  if (!parsedOptions.success) {
+    const issues = parsedOptions.error.issues.map((i) => `${i.path.join('.') || 'options'}: ${i.message}`);
+    throw new Error(`${file}: ${issues.join('; ')}`);
+  }
+  const opts = parsedOptions.data;
   const language = opts.language === undefined ? undefined : toIso639_3(opts.language);
   const state: ReaderState = {
     file,

@@ -20,11 +20,12 @@
  * - Other columns (verb, indices, features, …) are ignored: their names differ between releases.
  */
 import { z } from 'zod';
-import { toIso639_3, UNDETERMINED_LANGUAGE } from './language-codes';
+import { UNDETERMINED_LANGUAGE } from './language-codes';
 import type { MinimalPair } from './minimal-pair';
 import {
   asContinuation,
   assertDifferentAnswers,
+  languageField,
   languageFromPath,
   MalformedRowError,
   parseRow,
@@ -93,8 +94,8 @@ export function parseMultiblimpRow(row: Record<string, unknown>, ctx: RowContext
   assertDifferentAnswers(goodAnswer, badAnswer);
   const language =
     ctx.language ??
-    (r.lang == null ? undefined : toIso639_3(r.lang)) ??
-    languageFromPath(ctx.file) ??
+    languageField(r.lang, 'lang') ??
+    languageFromPath(ctx.file, { isPerLanguageFile: true }) ??
     UNDETERMINED_LANGUAGE;
   const taskName = `multiblimp_${language}`;
   const pair: MinimalPair = {

@@ -4,7 +4,7 @@
  */
 import { basename, dirname, extname } from 'node:path';
 import type { z } from 'zod';
-import { knownLanguageCode } from './language-codes';
+import { knownLanguageCode, toIso639_3, unknownLanguageMessage } from './language-codes';
 import type { MinimalPair } from './minimal-pair';
 
 /** Why a well-formed row produced no pair. `malformed` is used only when the caller asked to skip them. */
@@ -75,20 +75,42 @@ export function assertDifferentAnswers(goodAnswer: string, badAnswer: string): v
   }
 }
 
+/**
+ * The ISO 639-3 code of a row's language field, or undefined when the row has none (absent or blank).
+ * A value that is no known code or name fails the row, naming the field and the value.
+ */
+export function languageField(value: string | null | undefined, field: string): string | undefined {
+  if (value == null || value.trim() === '') return undefined;
+  const code = toIso639_3(value);
+  if (code === undefined) throw new MalformedRowError(unknownLanguageMessage(value, `\`${field}\``));
+  return code;
+}
+
 /** `data/clams/en_simple_agrmt.jsonl` → `en_simple_agrmt`. */
 export function fileStem(file: string): string {
   return basename(file, extname(file));
 }
 
 /**
- * The language a file name implies: a leading `en_`/`fra-` code (CLAMS), the stem itself (`eng.tsv`,
- * as the MultiBLiMP pipeline saves), or the parent folder (`eng/data.tsv`, as on the Hugging Face hub).
- * Only codes of the known table count, so `obj_rel_across_anim` names no language.
+ * The language a file name implies. For per-language files (MultiBLiMP) the stem when it is an ISO 639-3
+ * code (`ces.tsv`, as its pipeline saves) or the folder of a `data.tsv` (`ces/data.tsv`, as on the
+ * Hugging Face hub). For any file, a leading `en_`/`fra-` code (CLAMS) or the parent folder, but only
+ * for the languages of language-codes.ts's file-name table: `obj_rel_across_anim` or `toy.jsonl` name
+ * no language ("rel" and "toy" are ISO 639-3 codes).
  */
-export function languageFromPath(file: string): string | undefined {
+export function languageFromPath(
+  file: string,
+  options: { isPerLanguageFile?: boolean } = {},
+): string | undefined {
   const stem = fileStem(file).toLowerCase();
+  const folder = basename(dirname(file)).toLowerCase();
+  if (options.isPerLanguageFile === true) {
+    // MultiBLiMP names files by ISO 639-3 code (`ces.tsv`, the hub's `ces/data.tsv`): any language.
+    if (/^[a-z]{3}$/.test(stem) && toIso639_3(stem) !== undefined) return stem;
+    if (stem === 'data' && /^[a-z]{3}$/.test(folder) && toIso639_3(folder) !== undefined) return folder;
+  }
   const leading = /^([a-z]{2,3})(?:[_-]|$)/.exec(stem)?.[1];
-  for (const candidate of [leading, basename(dirname(file)).toLowerCase()]) {
+  for (const candidate of [leading, folder]) {
     const code = candidate === undefined ? undefined : knownLanguageCode(candidate);
     if (code !== undefined) return code;
   }

@@ -30,8 +30,17 @@ export function isTokenValid(presented: string | undefined, expected: string): b
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-const loopbackHosts = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
-export const isLoopbackHost = (host: string): boolean => loopbackHosts.has(host) || host.startsWith('127.');
+const loopbackNames = new Set(['localhost', '[::1]', '::1']);
+/** An IPv4 literal in 127.0.0.0/8 (not a DNS name that merely starts with "127.", like 127.0.0.1.evil.example). */
+const ipv4Loopback = /^127(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+export const isLoopbackHost = (host: string): boolean =>
+  loopbackNames.has(host.toLowerCase()) || ipv4Loopback.test(host);
+
+/** `name`, `name:port`, `[v6]` or `[v6]:port`: the name, or null when the header has another shape. */
+function hostName(header: string): string | null {
+  const match = /^(\[[0-9a-fA-F:.]*\]|[^:[\]]+)(?::\d{1,5})?$/.exec(header);
+  return match === null ? null : match[1]!;
+}
 
 /**
  * On a loopback server, a Host header naming any other host means a page of another origin reached us
@@ -39,7 +48,20 @@ export const isLoopbackHost = (host: string): boolean => loopbackHosts.has(host)
  */
 export function isHostHeaderAllowed(request: IncomingMessage, boundHost: string): boolean {
   if (!isLoopbackHost(boundHost)) return true;
-  const host = request.headers.host ?? '';
-  const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : (host.split(':')[0] ?? '');
-  return isLoopbackHost(name);
+  const name = hostName(request.headers.host ?? '');
+  return name !== null && isLoopbackHost(name);
+}
+
+/**
+ * A request that names its Origin (browsers send it on cross-origin requests and on same-origin POSTs)
+ * must come from a page this server served, `http://<Host header>`: a page of another site that holds a
+ * token (or rides the cookie) is refused. Requests without Origin (navigations, curl, the CLI) pass;
+ * the token still decides.
+ */
+export function isOriginAllowed(request: IncomingMessage): boolean {
+  const origin = request.headers.origin;
+  if (origin === undefined) return true;
+  const host = request.headers.host;
+  if (host === undefined || host === '') return false;
+  return origin.toLowerCase() === `http://${host.toLowerCase()}`;
 }

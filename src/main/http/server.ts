@@ -5,7 +5,14 @@ import { fail } from '../../shared/result';
 import { safeDecodeURIComponent } from '../../shared/uri';
 import { ownerSession, type CallSession } from '../services/session-access';
 import type { Workbench } from '../workbench';
-import { createToken, isHostHeaderAllowed, isTokenValid, presentedToken, tokenCookie } from './auth';
+import {
+  createToken,
+  isHostHeaderAllowed,
+  isOriginAllowed,
+  isTokenValid,
+  presentedToken,
+  tokenCookie,
+} from './auth';
 import { contentSecurityPolicy } from './content-security-policy';
 import { serveStatic } from './static-files';
 
@@ -150,6 +157,13 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         response,
         403,
         fail('unauthorized', 'Host header not allowed for a loopback server.', 'host'),
+      );
+    }
+    if (!isOriginAllowed(request)) {
+      return sendJson(
+        response,
+        403,
+        fail('unauthorized', 'Origin not allowed: requests from pages of other sites are refused.', 'origin'),
       );
     }
     const presented = presentedToken(request, url);

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
-import { extname, join, normalize, relative, isAbsolute } from 'node:path';
+import { extname, join, normalize, relative, isAbsolute, sep } from 'node:path';
 import { safeDecodeURIComponent } from '../../shared/uri';
 
 const contentTypes: Record<string, string> = {
@@ -41,6 +41,11 @@ export async function serveStatic(root: string, urlPath: string, response: Serve
     info = await stat(path).catch(() => null);
   }
   if (!info || !info.isFile()) return false;
+  // A symbolic link inside the folder must not lead out of it.
+  const real = await Promise.all([realpath(root), realpath(path)]).catch(() => null);
+  if (real === null) return false;
+  const inRoot = relative(real[0], real[1]);
+  if (inRoot === '' || inRoot === '..' || inRoot.startsWith(`..${sep}`) || isAbsolute(inRoot)) return false;
   response.writeHead(200, {
     'Content-Type': contentTypes[extname(path)] ?? 'application/octet-stream',
     'Content-Length': info.size,

@@ -1,48 +1,23 @@
 import { access, readdir, stat } from 'node:fs/promises';
 import { basename, isAbsolute, join } from 'node:path';
-import {
-  cachedRepoFolder,
-  listCachedRevisions,
-  pythiaFinalStep,
-  pythiaTokensPerStep,
-  pythiaTokensSeen,
-} from '../../core/hf/model-folder';
-import type { Checkpoint } from '../../shared/domain';
+import { cachedRepoFolder, listCachedRevisions } from '../../core/hf/model-folder';
+import type { Checkpoint, ModelSource } from '../../shared/domain';
 import { AppError } from '../../shared/result';
+import { checkpointPosition, revisionStep, type TokenRule } from '../../shared/revision-tokens';
 
 /**
  * Where a model family's checkpoints are found: a model folder, a folder of model folders, or the
  * Hugging Face cache. Returns checkpoint drafts (revision, step, tokens seen, path); stores nothing.
+ * Tokens seen follow the family rules of src/shared/revision-tokens.ts.
  */
 export type CheckpointDraft = Omit<Checkpoint, 'id' | 'modelId'>;
 
-/** How tokens seen follow from a revision name. */
-export interface TokenRule {
-  /** Tokens per optimizer step, when the user gave it. */
-  tokensPerStep: number | null;
-  /** Pythia's rule applies: `stepN` → N × 2,097,152 tokens, `main` is step 143000. */
-  isPythia: boolean;
-}
-
-/** `step1000`, `step-1000`, `pythia-160m-step1000` → 1000; null without a step number. */
-export function revisionStep(revision: string): number | null {
-  const match = /step[-_]?(\d+)/i.exec(revision);
-  return match ? Number(match[1]) : null;
-}
-
-export const isPythiaName = (name: string): boolean => /(^|\/)pythia/i.test(name);
-
-/** Step and tokens seen of a revision; `tokensPerStep` wins over the Pythia rule. */
-export function checkpointPosition(
-  revision: string,
-  rule: TokenRule,
-): { step: number | null; tokensSeen: number | null } {
-  const step = revisionStep(revision) ?? (rule.isPythia && revision === 'main' ? pythiaFinalStep : null);
-  if (step === null) return { step, tokensSeen: null };
-  if (rule.tokensPerStep !== null) return { step, tokensSeen: step * rule.tokensPerStep };
-  if (!rule.isPythia) return { step, tokensSeen: null };
-  return { step, tokensSeen: pythiaTokensSeen(revision) ?? step * pythiaTokensPerStep };
-}
+export {
+  checkpointPosition,
+  revisionStep,
+  tokenSchemeOf,
+  type TokenRule,
+} from '../../shared/revision-tokens';
 
 async function exists(path: string): Promise<boolean> {
   return access(path).then(
@@ -90,6 +65,39 @@ export async function findFolderCheckpoints(
       `${dir} is not a model folder: it has no config.json, and no subfolder has one.`,
       field,
     );
+  }
+  return drafts;
+}
+
+/** Requested revisions of a preset: one draft each, with the snapshot folder where it is cached. */
+export async function findRequestedRevisions(
+  repo: string,
+  requested: NonNullable<Extract<ModelSource, { kind: 'hfCache' }>['revisions']>,
+  cacheDir: string,
+  rule: TokenRule,
+): Promise<CheckpointDraft[]> {
+  const names = requested.map((r) => r.revision);
+  const twice = names.find((name, i) => names.indexOf(name) !== i);
+  if (twice !== undefined) {
+    throw new AppError('invalid_input', `Revision "${twice}" is listed twice.`, 'input.source.revisions');
+  }
+  const refsByRepo = new Map<string, Map<string, string>>();
+  const drafts: CheckpointDraft[] = [];
+  for (const { revision, repo: own } of requested) {
+    const from = own ?? repo;
+    let refs = refsByRepo.get(from);
+    if (refs === undefined) {
+      const cached = await listCachedRevisions({ cacheDir, repo: from });
+      refs = new Map(cached.map((r) => [r.revision, r.sha]));
+      refsByRepo.set(from, refs);
+    }
+    const sha = refs.get(revision);
+    const snapshot = sha === undefined ? null : join(cachedRepoFolder(cacheDir, from), 'snapshots', sha);
+    drafts.push({
+      revision,
+      path: snapshot !== null && (await exists(snapshot)) ? snapshot : null,
+      ...checkpointPosition(revision, rule),
+    });
   }
   return drafts;
 }

@@ -53,10 +53,10 @@ export async function dispatch(
   const parsed = spec.input.safeParse(rawInput ?? {});
   if (!parsed.success) {
     const { message, field } = describeZodError(parsed.error, 'input');
-    return fail('invalid_input', `Invalid input for ${channel}: ${message}`, field);
+    return fail('invalid_input', clip(`Invalid input for ${channel}: ${message}`), field);
   }
   const access = authorize(channel, parsed.data, sessionOf(context));
-  if (!access.ok) return fail('unauthorized', access.message, access.field);
+  if (!access.ok) return fail('unauthorized', clip(access.message), access.field);
   try {
     const handler = handlers[channel] as (input: unknown, context: CallContext) => unknown;
     const value = await handler(access.input, context);
@@ -69,11 +69,39 @@ export async function dispatch(
     }
     return ok(value);
   } catch (error) {
-    if (error instanceof AppError) return fail(error.code, error.message, error.field);
+    if (error instanceof AppError) return fail(error.code, clip(error.message), error.field);
+    const storage = storageFailure(error);
+    if (storage !== null) return fail('unavailable', `${channel}: ${storage}`);
     options.onInternalError?.(channel, error);
     const message = error instanceof Error ? error.message : String(error);
-    return fail('internal', `Internal error in ${channel}: ${message}`);
+    return fail('internal', clip(`Internal error in ${channel}: ${message}`));
   }
+}
+
+/** Longest error message a reply carries: messages quote inputs, and an input may be megabytes long. */
+export const maxErrorMessageLength = 2000;
+
+function clip(message: string): string {
+  if (message.length <= maxErrorMessageLength) return message;
+  const cut = message.length - maxErrorMessageLength;
+  return `${message.slice(0, maxErrorMessageLength)}… (${cut} more characters)`;
+}
+
+/**
+ * SQLite errors that say the database cannot take a write right now (full disk, read-only file, another
+ * process holding the lock): a sentence for the user instead of an internal error. SQLite rolled the
+ * statement or transaction back, so what was saved before is intact.
+ */
+function storageFailure(error: unknown): string | null {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !code.startsWith('SQLITE_')) return null;
+  if (code.startsWith('SQLITE_FULL'))
+    return 'not saved: the disk holding the workbench database is full (SQLITE_FULL). Free some space and try again; everything saved before is intact.';
+  if (code.startsWith('SQLITE_READONLY'))
+    return `not saved: the workbench database is read-only (${code}). Check the file's permissions; everything saved before is intact.`;
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'))
+    return `not saved: the workbench database is in use by another process that held its lock for more than 5 s (${code}). Try again; everything saved before is intact.`;
+  return null;
 }
 
 export type ChannelResult<C extends RequestChannel> = Result<RequestOutput<C>>;

@@ -1,7 +1,9 @@
 import type { AttributionIndex, FeatureDetail, FeatureQueuePage, NamedQueue } from '../../shared/annotation';
 import type { ParsedInput } from '../../shared/contract';
+import { languageOfTaskName } from '../../core/tasks/language-codes';
 import { attributeParamsSchema } from '../../shared/attribution';
 import type { JobSnapshot, Run } from '../../shared/domain';
+import { suggestFeatureLanguages } from '../../shared/language-suggestion';
 import { assertThresholds, defaultThresholds } from '../../shared/lifecycle';
 import { AppError } from '../../shared/result';
 import type { Store } from '../store/store';
@@ -100,15 +102,24 @@ export class FeaturesService {
     const { store } = this.deps;
     const feature = store.features.get(featureId);
     const { decoderNorms, relDec } = store.features.decoderOf(featureId);
+    const attributions = store.attributions.list(feature.runId);
+    const scores = store.attributions.scoresOf(featureId);
+    const pairs = new Map(attributions.map((a) => [a.id, a.n]));
     return {
       featureId,
       runId: feature.runId,
       index: feature.index,
-      revisions: store.attributions.list(feature.runId)[0]?.revisions ?? [],
+      revisions: attributions[0]?.revisions ?? [],
       decoderNorms,
       relDec,
-      scores: store.attributions.scoresOf(featureId),
+      scores,
       hasDashboard: store.dashboards.has(feature.runId, feature.index),
+      // The dashboards' top contexts come from the activation corpus, which records no language: the
+      // suggestion rests on |IE| per task language alone (no context evidence).
+      suggestedLanguages: suggestFeatureLanguages(scores, {
+        languageOf: languageOfTaskName,
+        pairsOf: (id) => pairs.get(id) ?? 0,
+      }),
     };
   }
 

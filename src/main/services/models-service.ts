@@ -9,11 +9,12 @@ import type {
 } from '../../shared/domain';
 import { AppError } from '../../shared/result';
 import type { Store } from '../store/store';
+import { tokenSchemeOf } from '../../shared/revision-tokens';
 import {
   checkpointPosition,
   findCachedCheckpoints,
   findFolderCheckpoints,
-  isPythiaName,
+  findRequestedRevisions,
   requireFolder,
   type CheckpointDraft,
   type TokenRule,
@@ -75,9 +76,21 @@ export class ModelsService {
     return model;
   }
 
+  /**
+   * Adds a family. Listing revisions of the same repo again (a preset, after downloading) refreshes
+   * those checkpoints' folders instead of refusing the name; any other existing name is a conflict.
+   */
   async add(input: ModelAddInput): Promise<ModelWithCheckpoints> {
     const projectId = this.defaultProjectId();
-    if (this.store.models.findByName(projectId, input.name)) {
+    const existing = this.store.models.findByName(projectId, input.name);
+    const isRefresh =
+      existing !== null &&
+      input.source.kind === 'hfCache' &&
+      input.source.revisions !== undefined &&
+      existing.sourceKind === 'hfCache' &&
+      existing.source === input.source.repo &&
+      existing.family === input.family;
+    if (existing && !isRefresh) {
       throw new AppError('conflict', `A model family named "${input.name}" already exists.`, 'input.name');
     }
     const tokensPerStep = input.tokensPerStep ?? null;
@@ -86,17 +99,34 @@ export class ModelsService {
     let cacheDir: string | null = null;
     let sourceText: string;
     if (source.kind === 'folder') {
-      const rule = { tokensPerStep, isPythia: isPythiaName(input.name) };
+      const rule = { tokensPerStep, scheme: tokenSchemeOf({ family: input.family, name: input.name }) };
       drafts = await findFolderCheckpoints(source.path, rule, 'input.source.path');
       sourceText = source.path;
     } else {
-      cacheDir =
-        source.cacheDir === undefined
-          ? await this.requireDefaultCache()
-          : await requireFolder(source.cacheDir, 'input.source.cacheDir');
-      const rule = { tokensPerStep, isPythia: /^EleutherAI\/pythia/i.test(source.repo) };
-      drafts = await findCachedCheckpoints(source.repo, cacheDir, rule);
+      const scheme = tokenSchemeOf({ family: input.family, name: input.name, source: source.repo });
+      const rule = { tokensPerStep, scheme };
+      if (source.revisions !== undefined) {
+        // A preset's revisions: the family is added before they are downloaded (no folder yet), so
+        // the default cache need not exist; a cache folder named by the caller must.
+        cacheDir =
+          source.cacheDir === undefined
+            ? this.defaultCacheDir()
+            : await requireFolder(source.cacheDir, 'input.source.cacheDir');
+        drafts = await findRequestedRevisions(source.repo, source.revisions, cacheDir, rule);
+      } else {
+        cacheDir =
+          source.cacheDir === undefined
+            ? await this.requireDefaultCache()
+            : await requireFolder(source.cacheDir, 'input.source.cacheDir');
+        drafts = await findCachedCheckpoints(source.repo, cacheDir, rule);
+      }
       sourceText = source.repo;
+    }
+    if (existing !== null) {
+      this.store.db.transaction(() => {
+        for (const draft of drafts) this.store.models.upsertCheckpoint({ ...draft, modelId: existing.id });
+      })();
+      return this.getModel(existing.id);
     }
     return this.store.models.createWithCheckpoints(
       {
@@ -129,9 +159,11 @@ export class ModelsService {
     }
     const rule: TokenRule = {
       tokensPerStep: model.tokensPerStep,
-      isPythia:
-        isPythiaName(model.name) ||
-        (model.sourceKind === 'hfCache' && /^EleutherAI\/pythia/i.test(model.source)),
+      scheme: tokenSchemeOf({
+        family: model.family,
+        name: model.name,
+        ...(model.sourceKind === 'hfCache' ? { source: model.source } : {}),
+      }),
     };
     return this.store.models.upsertCheckpoint({
       modelId: model.id,

@@ -1,5 +1,12 @@
 import type { BackendName } from '../../shared/domain';
 
+/**
+ * Hook point defaults (METHOD-REFERENCE §1.5): Pythia-1B and OLMo-1B read the output of block 8, BLOOM-1b1
+ * of block 12 (the study's `blocks.9` / `blocks.13.hook_resid_pre`); other families start at the middle
+ * block. The rule lives with the study presets so the extraction form uses the same one.
+ */
+export { defaultHookLayer } from '../../shared/study-presets';
+
 /*
  * Training defaults scaled to the machine (docs/decisions/0006). METHOD.md trains F = 16384 features
  * (8·d for Pythia-1B's d = 2048) on 4096 tokens a batch; smaller machines keep F = 8·d while it fits

@@ -12,11 +12,12 @@ export type Db = Database.Database;
 export function openDatabase(path: string, migrations: readonly Migration[] = defaultMigrations): Db {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
+  // First, so that switching to WAL and migrating wait for another process opening the same file.
+  db.pragma('busy_timeout = 5000');
   db.pragma('journal_mode = WAL');
   // NORMAL in WAL mode: a commit survives a process crash (kill -9); only power loss may drop the last one.
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
   migrate(db, migrations);
   return db;
 }
@@ -32,21 +33,33 @@ export function migrate(db: Db, migrations: readonly Migration[]): number[] {
     if (m.version !== i + 1)
       throw new Error(`Migrations must be numbered 1, 2, 3…; found ${m.version} at ${i + 1}.`);
   });
-  const current = schemaVersion(db);
   const latest = sorted.at(-1)?.version ?? 0;
-  if (current > latest) {
-    throw new Error(
-      `The database has schema version ${current}, newer than this app knows (${latest}). Update the app.`,
-    );
-  }
+  const checkNotNewer = (current: number): void => {
+    if (current > latest) {
+      throw new Error(
+        `The database has schema version ${current}, newer than this app knows (${latest}). Update the app.`,
+      );
+    }
+  };
+  const current = schemaVersion(db);
+  checkNotNewer(current);
   const applied: number[] = [];
+  if (current === latest) return applied;
   for (const m of sorted) {
     if (m.version <= current) continue;
-    db.transaction(() => {
-      db.exec(m.sql);
-      db.pragma(`user_version = ${m.version}`);
-    })();
-    applied.push(m.version);
+    // Under the write lock, the version read again: when two processes open a new database at once
+    // (serve and a CLI command), the second waits and then skips what the first applied.
+    const isApplied = db
+      .transaction((): boolean => {
+        const now = schemaVersion(db);
+        checkNotNewer(now);
+        if (m.version <= now) return false;
+        db.exec(m.sql);
+        db.pragma(`user_version = ${m.version}`);
+        return true;
+      })
+      .immediate();
+    if (isApplied) applied.push(m.version);
   }
   return applied;
 }

@@ -332,6 +332,20 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 6,
+    name: "queue: indexes that order an attribution's features by |IE|, RelIE and density",
+    sql: `
+      -- The queue pages all features by a sort value: these walk it in order (both directions) and
+      -- carry the selected flag and category, so filters on them need no other table.
+      CREATE INDEX feature_scores_by_sort_abs_ie
+        ON feature_scores(attribution_id, abs_ie, is_selected, category);
+      CREATE INDEX feature_scores_by_sort_rel_ie
+        ON feature_scores(attribution_id, rel_ie_last, is_selected, category);
+      -- Features with a dashboard in density order (the queue's density sort).
+      CREATE INDEX dashboards_by_density ON dashboards(run_id, density, feature_index);
+    `,
+  },
 ];
 
 export const latestSchemaVersion = migrations.reduce((max, m) => Math.max(max, m.version), 0);

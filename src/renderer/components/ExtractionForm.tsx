@@ -3,6 +3,7 @@ import type { ActivationDefaults } from '../../shared/activation-stores';
 import type { RequestInput } from '../../shared/contract';
 import type { ModelWithCheckpoints } from '../../shared/domain';
 import type { ApiError } from '../../shared/result';
+import { defaultHookLayer } from '../../shared/study-presets';
 import { api, ApiCallError } from '../api/client';
 import { formatTokens } from './format';
 
@@ -71,7 +72,8 @@ export function ExtractionForm({
     };
   }, [firstId]);
   const layerCount = layers !== null && layers.checkpointId === firstId ? layers.layers : null;
-  const layerValue = layer !== '' ? layer : layerCount === null ? '' : String(Math.floor(layerCount / 2));
+  // The study's hook point for a preset family (block 8 or 12 output), else the middle block.
+  const layerValue = layer !== '' ? layer : String(defaultHookLayer(model, layerCount) ?? '');
   const corpusValue = corpus ?? defaults?.corpusFile ?? '';
 
   const toggle = (id: number): void => {

@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import type { Checkpoint, CheckpointValidation, ModelWithCheckpoints } from '../../shared/domain';
+import { presetDownloadCommands, presetForModel } from '../../shared/study-presets';
 import { api } from '../api/client';
 import { errorMessage, formatTokens } from './format';
 
@@ -84,6 +85,10 @@ export function ModelFamilyCard({
   };
 
   const titleId = `model-${model.id}-title`;
+  const preset = presetForModel(model);
+  const studyLabel = (revision: string): string | undefined =>
+    preset?.revisions.find((r) => r.revision === revision)?.label;
+  const missing = model.checkpoints.filter((c) => c.path === null);
   return (
     <section
       className="card"
@@ -126,6 +131,11 @@ export function ModelFamilyCard({
         {model.sourceKind === 'hfCache' ? 'Hugging Face cache' : 'Local folder'}: <code>{model.source}</code>
         {model.tokensPerStep !== null && ` · ${model.tokensPerStep.toLocaleString('en-US')} tokens per step`}
       </p>
+      {preset !== null && (
+        <p className="muted small" data-testid="model-preset-info">
+          Study preset {preset.title} · hook point block {preset.hookLayer} output ({preset.hookPoint})
+        </p>
+      )}
       <table className="table checkpoints">
         <thead>
           <tr>
@@ -153,6 +163,9 @@ export function ModelFamilyCard({
               <td>{c.step ?? '—'}</td>
               <td title={c.tokensSeen === null ? 'unknown' : c.tokensSeen.toLocaleString('en-US')}>
                 {formatTokens(c.tokensSeen)}
+                {studyLabel(c.revision) !== undefined && (
+                  <span className="muted"> (study: {studyLabel(c.revision)})</span>
+                )}
               </td>
               <td className="path">
                 {c.path === null ? <span className="muted">not on this machine</span> : <code>{c.path}</code>}
@@ -175,6 +188,15 @@ export function ModelFamilyCard({
           ))}
         </tbody>
       </table>
+      {preset !== null && missing.length > 0 && (
+        <details className="small" data-testid="model-preset-downloads">
+          <summary>
+            {missing.length} revision{missing.length === 1 ? ' is' : 's are'} not on this machine: download,
+            then add the preset again
+          </summary>
+          <pre>{presetDownloadCommands(preset).join('\n')}</pre>
+        </details>
+      )}
       <details className="add-checkpoint">
         <summary>Add a checkpoint folder</summary>
         <form className="form-row" onSubmit={(e) => void addCheckpoint(e)}>

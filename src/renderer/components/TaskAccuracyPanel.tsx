@@ -6,6 +6,8 @@ import {
   type JobSnapshot,
   type ModelWithCheckpoints,
 } from '../../shared/domain';
+import { languageSeries } from '../../shared/language-accuracy';
+import { languageName } from '../../shared/languages';
 import type { ApiError } from '../../shared/result';
 import { api, ApiCallError } from '../api/client';
 import { AccuracyChart } from '../charts/AccuracyChart';
@@ -117,34 +119,128 @@ function StartForm({ families }: { families: ModelWithCheckpoints[] }) {
   );
 }
 
-/** One finished job's result: the chart over checkpoints and the per-item table. */
-function AccuracyResult({ job, familyName }: { job: JobSnapshot; familyName: string | undefined }) {
+const percentText = (value: number | null): string => (value === null ? '—' : `${Math.round(value * 100)}%`);
+const languageLabel = (code: string): string => {
+  const name = languageName(code);
+  return name === null ? code : `${code} (${name})`;
+};
+
+/** Accuracy per language (rows) per checkpoint (columns), pooled over the results shown. */
+function LanguageTable({ view }: { view: ReturnType<typeof languageSeries> }) {
+  return (
+    <table className="table" data-testid="accuracy-by-language">
+      <caption className="muted small">Accuracy by language (pairs scored in brackets)</caption>
+      <thead>
+        <tr>
+          <th scope="col">Language</th>
+          {view.checkpoints.map((c) => (
+            <th key={c.checkpointId} scope="col">
+              {c.revision}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {view.series.map((s) => (
+          <tr key={s.language} data-testid="language-accuracy-row" data-language={s.language}>
+            <th scope="row">{languageLabel(s.language)}</th>
+            {s.accuracy.map((a, i) => (
+              <td key={view.checkpoints[i]!.checkpointId}>
+                {percentText(a)} <span className="muted">({s.scored[i]})</span>
+              </td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/**
+ * One finished job's result: the chart over checkpoints (a line per language when its pairs, or the
+ * results run together with it, cover several) and the per-item table.
+ */
+function AccuracyResult({
+  job,
+  others,
+  familyName,
+}: {
+  job: JobSnapshot;
+  /** Other finished results of the same family that may be shown together with this one. */
+  others: JobSnapshot[];
+  familyName: string | undefined;
+}) {
+  const [togetherIds, setTogetherIds] = useState<ReadonlySet<string>>(new Set());
   // Parsed once per snapshot: progress events of other jobs re-render the panel a few times a second.
   const parsed = useMemo(() => taskAccuracyResultSchema.safeParse(job.result), [job.result]);
-  if (!parsed.success) {
+  const together = useMemo(
+    () =>
+      others
+        .filter((o) => togetherIds.has(o.id))
+        .map((o) => taskAccuracyResultSchema.safeParse(o.result))
+        .flatMap((r) => (r.success ? [r.data] : [])),
+    [others, togetherIds],
+  );
+  const view = useMemo(
+    () => (parsed.success ? languageSeries([parsed.data, ...together]) : null),
+    [parsed, together],
+  );
+  if (!parsed.success || view === null) {
     return (
-      <p className="error">This job's result does not have the expected shape: {parsed.error.message}</p>
+      <p className="error">This job's result does not have the expected shape: {parsed.error?.message}</p>
     );
   }
   const { task, pairs, checkpoints } = parsed.data;
+  const isMultilingual = view.series.length > 1;
+  const isPooled = together.length > 0;
+  const points = isPooled
+    ? view.checkpoints.map((c, i) => ({ ...c, accuracy: view.overall[i] ?? null }))
+    : checkpoints.map((c) => ({ revision: c.revision, tokensSeen: c.tokensSeen, accuracy: c.accuracy }));
+  // Series follow `points`: with one result they are its checkpoints in order, as in `view`.
+  const byId = new Map(view.checkpoints.map((c, i) => [c.checkpointId, i]));
+  const order = isPooled ? view.checkpoints : checkpoints;
+  const series = isMultilingual
+    ? view.series.map((s) => ({
+        language: s.language,
+        label: languageLabel(s.language),
+        accuracy: order.map((c) => s.accuracy[byId.get(c.checkpointId)!] ?? null),
+      }))
+    : [];
+  const languages = view.series.map((s) => s.language);
   return (
     <>
       <h3>
-        {familyName ?? 'Model'} on {task.names.join(', ') || task.file}{' '}
+        {familyName ?? 'Model'} on {task.names.join(', ') || task.file}
+        {isPooled && ` and ${together.length} more result${together.length === 1 ? '' : 's'}`}{' '}
         <span className="muted">
           ({pairs.length} pairs
           {task.skippedLines > 0 &&
             `, ${task.skippedLines} line${task.skippedLines === 1 ? '' : 's'} skipped on import`}
-          )
+          {languages.length > 0 && `; ${languages.join(', ')}`})
         </span>
       </h3>
-      <AccuracyChart
-        points={checkpoints.map((c) => ({
-          revision: c.revision,
-          tokensSeen: c.tokensSeen,
-          accuracy: c.accuracy,
-        }))}
-      />
+      {others.length > 0 && (
+        <fieldset className="checkbox-list" data-testid="accuracy-together">
+          <legend>Run together with (same family; accuracy pooled per language)</legend>
+          {others.map((o) => (
+            <label key={o.id} className="checkbox">
+              <input
+                type="checkbox"
+                checked={togetherIds.has(o.id)}
+                onChange={(e) => {
+                  const next = new Set(togetherIds);
+                  if (e.target.checked) next.add(o.id);
+                  else next.delete(o.id);
+                  setTogetherIds(next);
+                }}
+              />
+              {o.label}
+            </label>
+          ))}
+        </fieldset>
+      )}
+      <AccuracyChart points={points} series={series} />
+      {isMultilingual && <LanguageTable view={view} />}
       <TaskItemTable result={parsed.data} />
     </>
   );
@@ -209,7 +305,12 @@ export function TaskAccuracyPanel({
               </select>
             </label>
           </div>
-          <AccuracyResult key={shown.id} job={shown} familyName={familyName(shown)} />
+          <AccuracyResult
+            key={shown.id}
+            job={shown}
+            others={finished.filter((j) => j.id !== shown.id && modelIdOf(j) === modelIdOf(shown))}
+            familyName={familyName(shown)}
+          />
         </div>
       )}
     </section>

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { lifecycleCategorySchema, maxDescriptionLength, type LifecycleCategory } from '../../shared/domain';
+import type { LanguageSuggestion } from '../../shared/language-suggestion';
 import type { SaveState } from './autosave';
 import { ConflictPanel } from './ConflictPanel';
 import { acceptDescription, clockTime } from './form-model';
@@ -12,12 +13,21 @@ interface AnnotationPaneProps {
   featureIndex: number | null;
   /** The category from RelIE on the picked attribution (pre-fills the lifecycle label). */
   category: LifecycleCategory | null;
+  /** The feature's suggested languages (features:get), shown beside the languages field. */
+  suggestedLanguages?: LanguageSuggestion | undefined;
   onSubmit: () => void;
   onSkip: () => void;
 }
 
 /** Right pane: the annotation form. Every change autosaves; the save line says where it stands. */
-export function AnnotationPane({ ctl, featureIndex, category, onSubmit, onSkip }: AnnotationPaneProps) {
+export function AnnotationPane({
+  ctl,
+  featureIndex,
+  category,
+  suggestedLanguages,
+  onSubmit,
+  onSkip,
+}: AnnotationPaneProps) {
   const [descriptionError, setDescriptionError] = useState<string | null>(null);
   const { fields, fieldErrors } = ctl;
   if (ctl.phase === 'loading') return <FormSkeleton />;
@@ -134,6 +144,8 @@ export function AnnotationPane({ ctl, featureIndex, category, onSubmit, onSkip }
         serverError={fieldErrors.languages ?? fieldErrors.isAllLanguages}
         onTags={(languages) => ctl.edit({ languages })}
         onAllLanguages={(isAllLanguages) => ctl.edit({ isAllLanguages })}
+        suggestion={suggestedLanguages}
+        onUseSuggestion={(languages) => ctl.edit({ languages, isAllLanguages: false })}
       />
       <div className="fp-field" data-testid="field-lifecycle">
         <div className="fp-field__head">

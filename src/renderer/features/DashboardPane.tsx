@@ -1,8 +1,7 @@
-import { memo, useState } from 'react';
-import type { FeatureDetail } from '../../shared/annotation';
+import { memo, useLayoutEffect, useRef, useState } from 'react';
+import type { FeatureDashboardData, FeatureDetail } from '../../shared/annotation';
 import { isJobFinished, type JobSnapshot } from '../../shared/domain';
 import { api } from '../api/client';
-import { FeatureTimelineCharts } from '../charts/AttributionCharts';
 import { errorMessage } from '../components/format';
 import { ProgressBar } from '../components/ProgressBar';
 import { detailTimeline, formatIe, formatShare, scoresFor } from './dashboard-view';
@@ -13,63 +12,78 @@ import {
   TaskItems,
   TopContexts,
 } from './DashboardSections';
-import { useKeyedAsync } from './use-keyed-async';
+import { FeatureTimelines } from './FeatureCharts';
+import type { Loaded } from './feature-data-store';
 
 interface DashboardPaneProps {
-  detail: FeatureDetail | undefined;
-  detailError: string | null;
+  featureId: number;
+  /** From the page's feature cache (undefined while loading). */
+  detail: Loaded<FeatureDetail> | undefined;
+  dashboard: Loaded<FeatureDashboardData | null> | undefined;
   attributionId: string | null;
   jobs: JobSnapshot[];
 }
 
 /**
- * Middle pane: the feature's scores, lifecycle timeline and (lazily) its dashboard. Memoised: typing in
- * the form must not redraw the charts.
+ * Middle pane: the feature's scores, lifecycle timeline and its dashboard. It stays mounted from one
+ * feature to the next (only what changed is redrawn) and is memoised: typing in the form does not
+ * redraw it.
  */
 export const DashboardPane = memo(function DashboardPane({
-  detail,
-  detailError,
+  featureId,
+  detail: loadedDetail,
+  dashboard,
   attributionId,
   jobs,
 }: DashboardPaneProps) {
-  const [jobId, setJobId] = useState<string | null>(null);
-  const [startError, setStartError] = useState<string | null>(null);
-  // The job this pane started, else any dashboards job still running (started from another feature).
+  // The dashboards job started from this feature, and why starting failed (both reset per feature).
+  const [started, setStarted] = useState<{ featureId: number; jobId: string | null; error: string | null }>();
+  const mine = started?.featureId === featureId ? started : undefined;
   const job =
-    (jobId === null ? undefined : jobs.find((j) => j.id === jobId)) ??
+    (mine?.jobId == null ? undefined : jobs.find((j) => j.id === mine.jobId)) ??
     jobs.find((j) => j.kind === 'dashboards' && !isJobFinished(j.state));
-  // Lazy: the dashboard is asked for once the detail is in, and again when a dashboards job finishes.
-  const dashboard = useKeyedAsync(
-    detail === undefined ? null : `${detail.featureId}|${detail.hasDashboard}|${job?.state ?? ''}`,
-    () => api.invoke('features:dashboard', { featureId: detail!.featureId }),
-  );
-  if (detailError !== null) {
+  // Another feature starts at the top of the pane, as if the pane were new. Whether it is scrolled is
+  // noted while scrolling, so a switch does not read the layout it has just changed.
+  const paneRef = useRef<HTMLElement>(null);
+  const isScrolledRef = useRef(false);
+  useLayoutEffect(() => {
+    if (paneRef.current === null || !isScrolledRef.current) return;
+    paneRef.current.scrollTop = 0;
+    isScrolledRef.current = false;
+  }, [featureId]);
+
+  if (loadedDetail?.kind === 'error') {
     return (
       <section className="fp-pane fp-dashboard" aria-label="Dashboard">
         <p className="error" role="alert" data-testid="detail-error">
-          {detailError}
+          {loadedDetail.message}
         </p>
       </section>
     );
   }
-  if (detail === undefined) return <DashboardSkeleton />;
+  if (loadedDetail === undefined) return <DashboardSkeleton />;
+  const detail = loadedDetail.value;
   const scores = scoresFor(detail, attributionId);
   const start = async (): Promise<void> => {
     try {
-      const started = await api.invoke('features:startDashboards', {
+      const result = await api.invoke('features:startDashboards', {
         runId: detail.runId,
         ...(scores ? { attributionId: scores.attributionId } : {}),
       });
-      setStartError(null);
-      setJobId(started.jobId);
+      setStarted({ featureId, jobId: result.jobId, error: null });
     } catch (e) {
-      setStartError(errorMessage(e));
+      setStarted({ featureId, jobId: mine?.jobId ?? null, error: errorMessage(e) });
     }
   };
-  const data = dashboard.data;
   const isRunning = job !== undefined && (job.state === 'queued' || job.state === 'running');
   return (
-    <section className="fp-pane fp-dashboard" aria-label="Dashboard" data-testid="dashboard-pane">
+    <section
+      ref={paneRef}
+      onScroll={(e) => (isScrolledRef.current = e.currentTarget.scrollTop > 0)}
+      className="fp-pane fp-dashboard"
+      aria-label="Dashboard"
+      data-testid="dashboard-pane"
+    >
       <header className="fp-feature-head">
         <h2 data-testid="feature-title">Feature #{detail.index}</h2>
         {scores && (
@@ -81,13 +95,13 @@ export const DashboardPane = memo(function DashboardPane({
           </p>
         )}
       </header>
-      {data === undefined && dashboard.error === null ? (
+      {dashboard === undefined ? (
         <div className="fp-skeleton" style={{ height: 220 }} aria-busy="true" />
-      ) : dashboard.error !== null ? (
+      ) : dashboard.kind === 'error' ? (
         <p className="error" role="alert">
-          {dashboard.error}
+          {dashboard.message}
         </p>
-      ) : data === null || data === undefined ? (
+      ) : dashboard.value === null ? (
         <div className="empty-state fp-no-dashboard" data-testid="dashboard-empty">
           <p className="empty-state__lead">No dashboard for this feature yet.</p>
           <p className="muted small">
@@ -114,27 +128,27 @@ export const DashboardPane = memo(function DashboardPane({
               {job.error ? `: ${job.error}` : '.'}
             </p>
           )}
-          {startError && (
+          {mine?.error && (
             <p className="error" role="alert">
-              {startError}
+              {mine.error}
             </p>
           )}
         </div>
       ) : (
         <>
-          <TopContexts data={data} />
-          <QuantileSamples data={data} />
-          <DensityHistogram data={data} />
-          <CheckpointDecoders data={data} />
+          <TopContexts data={dashboard.value} />
+          <QuantileSamples key={featureId} data={dashboard.value} />
+          <DensityHistogram data={dashboard.value} />
+          <CheckpointDecoders data={dashboard.value} />
         </>
       )}
       {scores && (
         <section className="fp-section" aria-labelledby="fp-timeline-title" data-testid="dashboard-timeline">
           <h3 id="fp-timeline-title">Lifecycle over training</h3>
-          <FeatureTimelineCharts timeline={detailTimeline(detail, scores)} />
+          <FeatureTimelines timeline={detailTimeline(detail, scores)} />
         </section>
       )}
-      {scores && <TaskItems detail={detail} scores={scores} />}
+      {scores && <TaskItems key={featureId} detail={detail} scores={scores} />}
     </section>
   );
 });

@@ -1,7 +1,7 @@
 import { useState } from 'react';
-import { Bar, BarChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { FeatureDashboardData, FeatureDetail, FeatureScores } from '../../shared/annotation';
 import { histogramBars, formatIe, rankItems } from './dashboard-view';
+import { ActivationHistogram } from './FeatureCharts';
 import { formatActivation } from './shading';
 import { TokenContext } from './TokenContext';
 
@@ -19,52 +19,53 @@ export function TopContexts({ data }: { data: FeatureDashboardData }) {
   );
 }
 
-/** Samples from 10 activation bins, each bin collapsible (closed by default). */
+/**
+ * Samples from 10 activation bins, each bin collapsible (closed by default). Samples are rendered only
+ * while their bin is open: a feature switch does not build hundreds of hidden tokens.
+ */
 export function QuantileSamples({ data }: { data: FeatureDashboardData }) {
+  const [isOpen, setIsOpen] = useState(false);
   return (
-    <details className="fp-section" data-testid="dashboard-quantiles">
+    <details
+      className="fp-section"
+      data-testid="dashboard-quantiles"
+      onToggle={(e) => setIsOpen(e.currentTarget.open)}
+    >
       <summary>
         <h3>Quantile samples ({data.quantiles.length} bins)</h3>
       </summary>
-      {data.quantiles.map((q, i) => (
-        <details key={i} className="fp-quantile">
-          <summary className="small">
-            {formatActivation(q.low)} – {formatActivation(q.high)} · {q.samples.length} samples
-          </summary>
-          {q.samples.map((s, j) => (
-            <TokenContext key={j} sample={s} maxActivation={data.maxActivation} />
-          ))}
-        </details>
-      ))}
+      {isOpen &&
+        data.quantiles.map((q, i) => <QuantileBin key={i} bin={q} maxActivation={data.maxActivation} />)}
+    </details>
+  );
+}
+
+function QuantileBin({
+  bin,
+  maxActivation,
+}: {
+  bin: FeatureDashboardData['quantiles'][number];
+  maxActivation: number;
+}) {
+  const [isOpen, setIsOpen] = useState(false);
+  return (
+    <details className="fp-quantile" onToggle={(e) => setIsOpen(e.currentTarget.open)}>
+      <summary className="small">
+        {formatActivation(bin.low)} – {formatActivation(bin.high)} · {bin.samples.length} samples
+      </summary>
+      {isOpen && bin.samples.map((s, j) => <TokenContext key={j} sample={s} maxActivation={maxActivation} />)}
     </details>
   );
 }
 
 /** Density and the 50-bin activation histogram. */
 export function DensityHistogram({ data }: { data: FeatureDashboardData }) {
-  const bars = histogramBars(data.histogram);
   return (
     <section className="fp-section" aria-labelledby="fp-density-title" data-testid="dashboard-density">
       <h3 id="fp-density-title">
         Density {(data.density * 100).toPrecision(3)}% · max {formatActivation(data.maxActivation)}
       </h3>
-      <figure className="chart fp-histogram" data-bars={bars.length}>
-        <figcaption>Activations when firing ({data.rows.toLocaleString()} tokens sampled)</figcaption>
-        <ResponsiveContainer width="100%" height={110}>
-          <BarChart data={bars} margin={{ top: 4, right: 8, bottom: 0, left: 0 }} barCategoryGap={0}>
-            <XAxis dataKey="label" tick={{ fontSize: 10 }} interval={9} />
-            <YAxis tick={{ fontSize: 10 }} width={36} allowDecimals={false} />
-            <Tooltip
-              formatter={(value) => [String(value), 'tokens']}
-              labelFormatter={(_, payload) => {
-                const bar = payload?.[0]?.payload as { low: number; high: number } | undefined;
-                return bar ? `${formatActivation(bar.low)} – ${formatActivation(bar.high)}` : '';
-              }}
-            />
-            <Bar dataKey="count" fill="#d08b2c" isAnimationActive={false} />
-          </BarChart>
-        </ResponsiveContainer>
-      </figure>
+      <ActivationHistogram bins={histogramBars(data.histogram)} rows={data.rows} />
     </section>
   );
 }

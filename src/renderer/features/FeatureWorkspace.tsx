@@ -1,14 +1,15 @@
-import { memo, useEffect, useRef } from 'react';
-import type { AnnotationRevision, JobSnapshot } from '../../shared/domain';
-import { api } from '../api/client';
+import { memo, useEffect, useLayoutEffect, useRef } from 'react';
+import type { LanguageSuggestion } from '../../shared/language-suggestion';
+import type { AnnotationRevision, JobSnapshot, LifecycleCategory } from '../../shared/domain';
 import { AnnotationPane } from './AnnotationPane';
 import { DashboardPane } from './DashboardPane';
 import { scoresFor } from './dashboard-view';
+import type { FeatureDataStore } from './feature-data-store';
 import { HistoryPanel } from './HistoryPanel';
 import { resolveFeatureKey, type FeatureAction, type FocusKind } from './keymap';
 import { OthersPanel } from './OthersPanel';
 import { useAnnotation, type SavedEvent } from './use-annotation';
-import { useKeyedAsync } from './use-keyed-async';
+import { useFeatureEntry } from './use-feature-entry';
 
 export interface WorkspaceProps {
   featureId: number;
@@ -17,10 +18,16 @@ export interface WorkspaceProps {
   attributionId: string | null;
   isBlindMode: boolean;
   jobs: JobSnapshot[];
+  /** The page's cache of feature details, dashboards and latest revisions. */
+  store: FeatureDataStore;
+  /** Bumped by the page when it changed the record itself (undo): the form starts again from the store. */
+  reloadNonce: number;
   onNext: () => void;
   onPrevious: () => void;
   onUndo: () => void;
   onSaved: (event: SavedEvent) => void;
+  /** The feature's detail and dashboard are on screen (the page then fetches the neighbours ahead). */
+  onShown: (featureId: number) => void;
   /** The page calls this before it switches features (pending edits are saved first). */
   registerFlush: (flush: (() => Promise<boolean>) | null) => void;
 }
@@ -46,13 +53,72 @@ export function focusKindOf(target: EventTarget | null): FocusKind {
 
 /**
  * One feature on screen: its dashboard (middle pane) and its annotation (right pane), keyboard-first.
- * Memoised: queue pages arriving while the list scrolls do not redraw it.
+ * The dashboard pane stays mounted across features; the form is mounted per feature (its state and
+ * autosave belong to one record). Memoised: queue pages arriving while the list scrolls do not redraw it.
  */
 export const FeatureWorkspace = memo(function FeatureWorkspace(props: WorkspaceProps) {
-  const { featureId, annotatorId } = props;
-  const detail = useKeyedAsync(String(featureId), () => api.invoke('features:get', { featureId }));
-  const ctl = useAnnotation(featureId, annotatorId, props.onSaved);
-  const scores = detail.data === undefined ? undefined : scoresFor(detail.data, props.attributionId);
+  const { featureId, store, onShown } = props;
+  const entry = useFeatureEntry(store, featureId);
+  const detail = entry.detail?.kind === 'ready' ? entry.detail.value : undefined;
+  const scores = detail === undefined ? undefined : scoresFor(detail, props.attributionId);
+  const isShown = entry.detail !== undefined && entry.dashboard !== undefined;
+  useEffect(() => {
+    if (isShown) onShown(featureId);
+  }, [isShown, featureId, onShown]);
+  return (
+    <>
+      <DashboardPane
+        featureId={featureId}
+        detail={entry.detail}
+        dashboard={entry.dashboard}
+        attributionId={props.attributionId}
+        jobs={props.jobs}
+      />
+      <FeatureForm
+        key={`${featureId}:${props.reloadNonce}`}
+        featureId={featureId}
+        annotatorId={props.annotatorId}
+        annotatorName={props.annotatorName}
+        isBlindMode={props.isBlindMode}
+        store={store}
+        onNext={props.onNext}
+        onPrevious={props.onPrevious}
+        onUndo={props.onUndo}
+        onSaved={props.onSaved}
+        registerFlush={props.registerFlush}
+        featureIndex={detail?.index ?? null}
+        category={scores?.category ?? null}
+        suggestedLanguages={detail?.suggestedLanguages}
+      />
+    </>
+  );
+});
+
+type FormProps = Pick<
+  WorkspaceProps,
+  | 'featureId'
+  | 'annotatorId'
+  | 'annotatorName'
+  | 'isBlindMode'
+  | 'store'
+  | 'onNext'
+  | 'onPrevious'
+  | 'onUndo'
+  | 'onSaved'
+  | 'registerFlush'
+> & {
+  featureIndex: number | null;
+  category: LifecycleCategory | null;
+  suggestedLanguages: LanguageSuggestion | undefined;
+};
+
+/**
+ * The right pane for one feature: the form, others' answers, the history, and the keyboard. Memoised:
+ * job progress and cache updates that change none of its props do not redraw it.
+ */
+const FeatureForm = memo(function FeatureForm(props: FormProps) {
+  const { featureId, annotatorId, store } = props;
+  const ctl = useAnnotation(featureId, annotatorId, props.onSaved, store);
 
   const { registerFlush } = props;
   useEffect(() => {
@@ -62,7 +128,7 @@ export const FeatureWorkspace = memo(function FeatureWorkspace(props: WorkspaceP
 
   // The key handler reads the latest props and controller through a ref (one listener per feature).
   const live = useRef({ props, ctl });
-  useEffect(() => {
+  useLayoutEffect(() => {
     live.current = { props, ctl };
   });
   useEffect(() => {
@@ -111,39 +177,32 @@ export const FeatureWorkspace = memo(function FeatureWorkspace(props: WorkspaceP
   const restore = (revision: AnnotationRevision): void =>
     ctl.edit({ ...revision.fields }, { immediate: true });
   return (
-    <>
-      <DashboardPane
-        detail={detail.data}
-        detailError={detail.error}
-        attributionId={props.attributionId}
-        jobs={props.jobs}
+    <section className="fp-pane fp-form" aria-label="Annotation" data-testid="form-pane">
+      <AnnotationPane
+        ctl={ctl}
+        featureIndex={props.featureIndex}
+        category={props.category}
+        suggestedLanguages={props.suggestedLanguages}
+        onSubmit={() => void ctl.submit('done').then((ok) => ok && props.onNext())}
+        onSkip={() => void ctl.submit('skipped').then((ok) => ok && props.onNext())}
       />
-      <section className="fp-pane fp-form" aria-label="Annotation" data-testid="form-pane">
-        <AnnotationPane
-          ctl={ctl}
-          featureIndex={detail.data?.index ?? null}
-          category={scores?.category ?? null}
-          onSubmit={() => void ctl.submit('done').then((ok) => ok && props.onNext())}
-          onSkip={() => void ctl.submit('skipped').then((ok) => ok && props.onNext())}
-        />
-        {ctl.phase === 'ready' && (
-          <>
-            <OthersPanel
-              featureId={featureId}
-              annotatorId={annotatorId}
-              isOwnDone={ctl.stored.status === 'done'}
-              isBlindMode={props.isBlindMode}
-            />
-            <HistoryPanel
-              featureId={featureId}
-              annotatorId={annotatorId}
-              annotatorName={props.annotatorName}
-              revision={ctl.stored.revision}
-              onRestore={restore}
-            />
-          </>
-        )}
-      </section>
-    </>
+      {ctl.phase === 'ready' && (
+        <>
+          <OthersPanel
+            featureId={featureId}
+            annotatorId={annotatorId}
+            isOwnDone={ctl.stored.status === 'done'}
+            isBlindMode={props.isBlindMode}
+          />
+          <HistoryPanel
+            featureId={featureId}
+            annotatorId={annotatorId}
+            annotatorName={props.annotatorName}
+            revision={ctl.stored.revision}
+            onRestore={restore}
+          />
+        </>
+      )}
+    </section>
   );
 });

@@ -1,5 +1,11 @@
 import { useState } from 'react';
 import type { LanguageTag } from '../../shared/domain';
+import {
+  describeSuggestion,
+  isSuggestionApplied,
+  suggestionTags,
+  type LanguageSuggestion,
+} from '../../shared/language-suggestion';
 import { isKnownLanguageCode, languageName, suggestLanguages } from '../../shared/languages';
 import { addLanguage, removeLanguage, toggleTentative } from './form-model';
 
@@ -9,6 +15,69 @@ interface LanguageFieldProps {
   serverError: string | undefined;
   onTags: (tags: LanguageTag[]) => void;
   onAllLanguages: (isAll: boolean) => void;
+  /** From the feature's |IE| per task language; the annotator takes it with one click, then edits. */
+  suggestion?: LanguageSuggestion | undefined;
+  /** Replace the languages with the suggestion (and clear "all languages"). */
+  onUseSuggestion?: (tags: LanguageTag[]) => void;
+}
+
+/** How the shares behind a suggestion were measured, for its tooltip. */
+function suggestionBasis(suggestion: LanguageSuggestion): string {
+  const shares = suggestion.shares
+    .map((s) => `${s.code ?? 'no language'} ${Math.round(s.share * 100)}%`)
+    .join(', ');
+  const basis =
+    suggestion.basis === 'itemIe'
+      ? 'share of the feature’s |IE| on task pairs of each language'
+      : 'share of the feature’s task-level |IE| per task language';
+  const contexts = suggestion.hasContextLanguages
+    ? ''
+    : '; top contexts not used (the activation corpus records no language)';
+  return `${basis}: ${shares}. Suggested from 20%, tentative (*) below 50%${contexts}.`;
+}
+
+/** The suggested value and its "use suggestion" button, or why there is none. */
+function SuggestionLine({
+  suggestion,
+  tags,
+  isAllLanguages,
+  onUse,
+}: {
+  suggestion: LanguageSuggestion;
+  tags: LanguageTag[];
+  isAllLanguages: boolean;
+  onUse: ((tags: LanguageTag[]) => void) | undefined;
+}) {
+  if (suggestion.tags.length === 0) {
+    const why =
+      suggestion.basis === 'none'
+        ? 'no task effect recorded'
+        : suggestion.shares.every((s) => s.code === null)
+          ? 'the tasks name no language'
+          : 'no language reaches 20%';
+    return (
+      <p className="muted small" data-testid="language-suggestion" data-state="none">
+        Suggestion: none ({why})
+      </p>
+    );
+  }
+  const isApplied = isSuggestionApplied(suggestion, tags, isAllLanguages);
+  return (
+    <p className="small fp-suggestion-line" data-testid="language-suggestion" data-state="ready">
+      <span title={suggestionBasis(suggestion)}>
+        Suggestion: <strong data-testid="language-suggestion-value">{describeSuggestion(suggestion)}</strong>
+      </span>{' '}
+      <button
+        type="button"
+        className="small"
+        data-testid="use-language-suggestion"
+        disabled={isApplied || onUse === undefined}
+        onClick={() => onUse?.(suggestionTags(suggestion))}
+      >
+        {isApplied ? 'in use' : 'use suggestion'}
+      </button>
+    </p>
+  );
 }
 
 /**
@@ -22,6 +91,8 @@ export function LanguageField({
   serverError,
   onTags,
   onAllLanguages,
+  suggestion,
+  onUseSuggestion,
 }: LanguageFieldProps) {
   const [text, setText] = useState('');
   const [highlight, setHighlight] = useState(0);
@@ -57,6 +128,14 @@ export function LanguageField({
           all languages <kbd>a</kbd>
         </label>
       </div>
+      {suggestion !== undefined && (
+        <SuggestionLine
+          suggestion={suggestion}
+          tags={tags}
+          isAllLanguages={isAllLanguages}
+          onUse={onUseSuggestion}
+        />
+      )}
       <div className="fp-chips" data-testid="language-chips" aria-live="polite">
         {tags.map((t) => (
           <span

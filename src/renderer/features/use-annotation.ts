@@ -1,14 +1,18 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { AnnotationFields, AnnotationRevision, AnnotationStatus } from '../../shared/domain';
 import { api } from '../api/client';
 import { invokeOnUnload } from '../api/unload-invoke';
+import { afterPaint } from './after-paint';
 import { AutosaveScheduler, type SaveFailure, type SaveState } from './autosave';
+import type { FeatureDataStore } from './feature-data-store';
 import { defaultFields, fieldOfError, sameFields, type FormFieldKey } from './form-model';
 import { apiErrorOf, classifySaveError } from './save-errors';
 import { VisibleTimer } from './visible-timer';
 
 // One feature's annotation for the active annotator: loads the latest revision, autosaves every edit
 // as a new revision (with the visible time spent added), and surfaces conflicts and field errors.
+// A revision cached by the page (a revisit, or a neighbour fetched ahead) shows at once and is
+// re-checked in the background; a newer one found there replaces it if nothing was edited yet.
 
 export interface SavedEvent {
   featureId: number;
@@ -42,18 +46,27 @@ export interface AnnotationController {
   takeTheirs: () => void;
 }
 
+/**
+ * Mounted once per feature (the form is keyed on it). `store` holds the latest revisions this window
+ * knows; every save goes into it, so coming back shows the saved record without a request.
+ */
 export function useAnnotation(
   featureId: number,
   annotatorId: number,
   onSaved: (event: SavedEvent) => void,
+  store: FeatureDataStore,
 ): AnnotationController {
-  const [phase, setPhase] = useState<AnnotationController['phase']>('loading');
+  // What the store has now, read once: the form starts ready with it (undefined: not cached).
+  const [cached] = useState(() => store.entry(featureId).latest);
+  const [phase, setPhase] = useState<AnnotationController['phase']>(
+    cached === undefined ? 'loading' : 'ready',
+  );
   const [loadError, setLoadError] = useState<string | null>(null);
   const [isGone, setIsGone] = useState(false);
-  const [fields, setFields] = useState<AnnotationFields>(defaultFields);
-  const [saveState, setSaveState] = useState<SaveState>({ kind: 'idle', revision: 0, savedAt: null });
+  const [fields, setFields] = useState<AnnotationFields>(() => cached?.fields ?? defaultFields());
+  const [saveState, setSaveState] = useState<SaveState>(() => idleState(cached ?? null));
   const [conflict, setConflict] = useState<AnnotationRevision | null>(null);
-  const [stored, setStored] = useState<AnnotationController['stored']>({ revision: 0, status: null });
+  const [stored, setStored] = useState<AnnotationController['stored']>(() => storedOf(cached ?? null));
   const [fieldErrors, setFieldErrors] = useState<AnnotationController['fieldErrors']>({});
   const fieldsRef = useRef<AnnotationFields | null>(null);
   const storedRef = useRef<AnnotationFields | null>(null);
@@ -62,6 +75,8 @@ export function useAnnotation(
   const baseTimeRef = useRef(0);
   /** A vanished feature takes no saves; moving on from it must not be blocked. */
   const isGoneRef = useRef(false);
+  /** Something was edited since the record was loaded (a newer one found later is then a conflict). */
+  const hasEditedRef = useRef(false);
   const onSavedRef = useRef(onSaved);
   useEffect(() => {
     onSavedRef.current = onSaved;
@@ -76,7 +91,9 @@ export function useAnnotation(
     [],
   );
 
-  useEffect(() => {
+  // A layout effect: the scheduler exists before the first paint of a form shown from the cache, so
+  // the first key press after it is never lost.
+  useLayoutEffect(() => {
     let isCurrent = true;
     const timer = new VisibleTimer(() => performance.now());
     if (document.visibilityState === 'visible') timer.resume();
@@ -86,6 +103,7 @@ export function useAnnotation(
       if (failure.kind === 'conflict') {
         void api.invoke('annotations:latest', { featureId, annotatorId }).then(
           (theirs) => {
+            store.setLatest(featureId, theirs);
             if (isCurrent && theirs) setConflict(theirs);
           },
           () => undefined,
@@ -97,7 +115,9 @@ export function useAnnotation(
         setIsGone(true);
       }
     };
-    const start = (latest: AnnotationRevision | null): void => {
+    /** Starts from `latest`; `isShown`: the state already shows it (the first render had it cached). */
+    const start = (latest: AnnotationRevision | null, isShown = false): void => {
+      schedulerRef.current?.dispose();
       const loaded = latest?.fields ?? defaultFields();
       fieldsRef.current = loaded;
       storedRef.current = latest ? loaded : null;
@@ -112,6 +132,7 @@ export function useAnnotation(
             if (state.kind === 'failed') onFailure(state.failure);
           },
           onSaved: (saved, record, previous) => {
+            store.setLatest(featureId, saved);
             storedRef.current = record;
             setStored({ revision: saved.revision, status: record.status });
             setFieldErrors({});
@@ -123,25 +144,42 @@ export function useAnnotation(
         latest?.revision ?? 0,
         latest ? loaded : null,
       );
+      if (isShown) return;
       setFields(loaded);
-      setStored({ revision: latest?.revision ?? 0, status: latest?.fields.status ?? null });
-      setSaveState({ kind: 'idle', revision: latest?.revision ?? 0, savedAt: latest?.createdAt ?? null });
+      setStored(storedOf(latest));
+      setSaveState(idleState(latest));
       setPhase('ready');
     };
-    api.invoke('annotations:latest', { featureId, annotatorId }).then(
-      (latest) => {
-        if (isCurrent) start(latest);
-      },
-      (reason: unknown) => {
-        if (!isCurrent) return;
-        if (apiErrorOf(reason)?.code === 'not_found') {
-          isGoneRef.current = true;
-          setIsGone(true);
-        }
-        setLoadError(reason instanceof Error ? reason.message : String(reason));
-        setPhase('error');
-      },
-    );
+    const fromCache = store.entry(featureId).latest;
+    let cancelRecheck = (): void => undefined;
+    if (fromCache !== undefined) {
+      start(fromCache, fromCache === cached);
+      // Re-checked in the background (once it is on screen): another window may have saved since.
+      cancelRecheck = afterPaint(() =>
+        store.latest(featureId, { isFresh: true }).then(
+          (latest) => {
+            const isNewer = (latest?.revision ?? 0) > (schedulerRef.current?.revision ?? 0);
+            if (isCurrent && isNewer && !hasEditedRef.current) start(latest);
+          },
+          () => undefined,
+        ),
+      );
+    } else {
+      store.latest(featureId).then(
+        (latest) => {
+          if (isCurrent) start(latest);
+        },
+        (reason: unknown) => {
+          if (!isCurrent) return;
+          if (apiErrorOf(reason)?.code === 'not_found') {
+            isGoneRef.current = true;
+            setIsGone(true);
+          }
+          setLoadError(reason instanceof Error ? reason.message : String(reason));
+          setPhase('error');
+        },
+      );
+    }
 
     const onVisibility = (): void => {
       if (document.visibilityState === 'visible') timer.resume();
@@ -167,6 +205,7 @@ export function useAnnotation(
     window.addEventListener('beforeunload', onUnload);
     return () => {
       isCurrent = false;
+      cancelRecheck();
       document.removeEventListener('visibilitychange', onVisibility);
       window.removeEventListener('pagehide', onUnload);
       window.removeEventListener('beforeunload', onUnload);
@@ -176,7 +215,9 @@ export function useAnnotation(
       fieldsRef.current = null;
       if (scheduler) void scheduler.flush().finally(() => scheduler.dispose());
     };
-  }, [featureId, annotatorId]);
+    // `cached` is the first render's value; `store` is the page's for as long as this form lives.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [featureId, annotatorId, store]);
 
   const edit = useCallback(
     (update: Update, options?: { immediate?: boolean }): void => {
@@ -184,6 +225,7 @@ export function useAnnotation(
       const scheduler = schedulerRef.current;
       if (current === null || scheduler === null) return;
       const next = typeof update === 'function' ? update(current) : { ...current, ...update };
+      hasEditedRef.current = true;
       fieldsRef.current = next;
       setFields(next);
       scheduler.change(withTime(next));
@@ -205,6 +247,7 @@ export function useAnnotation(
       const scheduler = schedulerRef.current;
       if (current === null || scheduler === null) return false;
       const next = { ...current, status };
+      hasEditedRef.current = true;
       const stored = storedRef.current;
       if (stored !== null && sameFields(next, stored) && !scheduler.hasPending) return scheduler.flush();
       fieldsRef.current = next;
@@ -227,13 +270,14 @@ export function useAnnotation(
     const scheduler = schedulerRef.current;
     if (conflict === null || scheduler === null) return;
     setConflict(null);
+    store.setLatest(featureId, conflict);
     fieldsRef.current = conflict.fields;
     storedRef.current = conflict.fields;
     baseTimeRef.current = conflict.fields.timeSpentMs;
     setFields(conflict.fields);
     setStored({ revision: conflict.revision, status: conflict.fields.status });
     void scheduler.rebase(conflict.revision, conflict.fields, conflict.fields, false);
-  }, [conflict]);
+  }, [conflict, featureId, store]);
 
   return {
     phase,
@@ -251,3 +295,14 @@ export function useAnnotation(
     takeTheirs,
   };
 }
+
+const idleState = (latest: AnnotationRevision | null): SaveState => ({
+  kind: 'idle',
+  revision: latest?.revision ?? 0,
+  savedAt: latest?.createdAt ?? null,
+});
+
+const storedOf = (latest: AnnotationRevision | null): AnnotationController['stored'] => ({
+  revision: latest?.revision ?? 0,
+  status: latest?.fields.status ?? null,
+});

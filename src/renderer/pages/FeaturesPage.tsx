@@ -1,11 +1,13 @@
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { FeatureQueueItem } from '../../shared/annotation';
-import type { AnnotationFields, JobSnapshot, Settings } from '../../shared/domain';
+import { isJobFinished, type AnnotationFields, type JobSnapshot, type Settings } from '../../shared/domain';
 import { api } from '../api/client';
 import { errorMessage } from '../components/format';
 import { useAsync } from '../hooks/use-async';
 import { AnnotatorGate } from '../features/AnnotatorGate';
 import { DashboardSkeleton } from '../features/DashboardPane';
+import { afterPaint } from '../features/after-paint';
+import { FeatureDataStore } from '../features/feature-data-store';
 import { FeatureWorkspace } from '../features/FeatureWorkspace';
 import { changedFields, defaultFields, fieldLabels } from '../features/form-model';
 import { indexOfFeature, itemAt } from '../features/queue-cache';
@@ -140,6 +142,16 @@ function AnnotationWorkbench(props: {
   /** The revision this window last saved per feature: undo must start from it, or it is a conflict. */
   const knownRevisionRef = useRef(new Map<number, number>());
   const flushRef = useRef<(() => Promise<boolean>) | null>(null);
+  // Details, dashboards and this annotator's latest revisions of the features visited last.
+  const [store] = useState(
+    () =>
+      new FeatureDataStore({
+        detail: (featureId) => api.invoke('features:get', { featureId }),
+        dashboard: (featureId) => api.invoke('features:dashboard', { featureId }),
+        latest: (featureId) => api.invoke('annotations:latest', { featureId, annotatorId }),
+      }),
+  );
+  useCacheInvalidation(store, props.jobs);
 
   // A notice stays for a few seconds (it floats over the panes, so nothing moves when it goes).
   useEffect(() => {
@@ -222,12 +234,14 @@ function AnnotationWorkbench(props: {
     if (cache.total !== null && target >= cache.total) return setNotice('End of the queue.');
     const item = await loadIndex(target);
     if (item) {
+      store.visit(item.featureId);
       setSelection(item.featureId);
       setNotice(null);
     }
   };
   const select = async (_index: number, item: FeatureQueueItem): Promise<void> => {
     if (item.featureId === live.current.currentId || !(await flushCurrent())) return;
+    store.visit(item.featureId);
     setSelection(item.featureId);
     setNotice(null);
   };
@@ -248,6 +262,7 @@ function AnnotationWorkbench(props: {
         baseRevision: knownRevisionRef.current.get(entry.featureId) ?? latest?.revision ?? 0,
       });
       knownRevisionRef.current.set(entry.featureId, saved.revision);
+      store.setLatest(entry.featureId, saved);
       patchRow(entry.featureId, {
         status: saved.fields.status,
         isFlagged: saved.fields.isFlagged,
@@ -279,6 +294,20 @@ function AnnotationWorkbench(props: {
   const onNext = useCallback(() => void actions.current.move(1), []);
   const onPrevious = useCallback(() => void actions.current.move(-1), []);
   const onUndo = useCallback(() => void actions.current.undo(), []);
+  // Once a feature is on screen, its neighbours in the queue are fetched ahead (after the paint).
+  const onShown = useCallback(
+    (featureId: number): void =>
+      void afterPaint(() => {
+        const { cache, currentId: shown } = live.current;
+        const index = indexOfFeature(cache, featureId);
+        if (shown !== featureId || index < 0) return;
+        for (const target of [index + 1, index - 1]) {
+          if (target < 0 || (cache.total !== null && target >= cache.total)) continue;
+          void loadIndex(target).then((item) => item && store.prefetch(item.featureId));
+        }
+      }),
+    [loadIndex, store],
+  );
 
   if (runs.data !== undefined && runs.data.length === 0) return <NoRunState onImported={runs.reload} />;
   if (runId !== null && attributions.data !== undefined && attributions.data.length === 0) {
@@ -304,13 +333,15 @@ function AnnotationWorkbench(props: {
       />
       {currentId !== null ? (
         <FeatureWorkspace
-          key={`${currentId}:${nonce}`}
           featureId={currentId}
           annotatorId={annotatorId}
           annotatorName={props.annotatorName}
           attributionId={attributionId}
           isBlindMode={props.isBlindMode}
           jobs={props.jobs}
+          store={store}
+          reloadNonce={nonce}
+          onShown={onShown}
           onNext={onNext}
           onPrevious={onPrevious}
           onUndo={onUndo}
@@ -337,4 +368,24 @@ function AnnotationWorkbench(props: {
       </div>
     </div>
   );
+}
+
+/**
+ * Drops what a finished job made stale: dashboards when a dashboards job ends (they may exist now),
+ * details when an attribution is indexed (the scores changed).
+ */
+function useCacheInvalidation(store: FeatureDataStore, jobs: readonly JobSnapshot[]): void {
+  const finished = (kind: JobSnapshot['kind']): string =>
+    jobs
+      .filter((j) => j.kind === kind && isJobFinished(j.state))
+      .map((j) => j.id)
+      .join();
+  const dashboards = finished('dashboards');
+  const attributions = finished('attribute');
+  const seen = useRef({ dashboards, attributions });
+  useEffect(() => {
+    if (dashboards !== seen.current.dashboards) store.invalidate('dashboard');
+    if (attributions !== seen.current.attributions) store.invalidate('detail');
+    seen.current = { dashboards, attributions };
+  }, [store, dashboards, attributions]);
 }

@@ -189,7 +189,9 @@ describe('contract: models and tasks inputs', () => {
       { name: 'p', source: { kind: 'hfCache', repo: 'org/../x' } },
       { name: 'p', source: { kind: 'folder', path: '' } },
       { name: 'p', source: { kind: 'folder', path: '/m' }, tokensPerStep: 0 },
-      { name: 'p', family: 'olmo', source: { kind: 'folder', path: '/m' } },
+      { name: 'p', family: 'gpt2', source: { kind: 'folder', path: '/m' } },
+      { name: 'p', source: { kind: 'hfCache', repo: 'a/b', revisions: [] } },
+      { name: 'p', source: { kind: 'hfCache', repo: 'a/b', revisions: [{ revision: 'main', repo: 'x' }] } },
     ];
     for (const input of bad) expect(add.safeParse(input).success, JSON.stringify(input)).toBe(false);
     expect(
@@ -198,6 +200,19 @@ describe('contract: models and tasks inputs', () => {
       kind: 'hfCache',
       repo: 'EleutherAI/pythia-1.4b',
     });
+  });
+
+  it('models:add takes the OLMo and BLOOM families and a preset’s revisions from two repos', () => {
+    for (const family of ['olmo', 'bloom'] as const)
+      expect(add.parse({ name: 'p', family, source: { kind: 'folder', path: '/m' } }).family).toBe(family);
+    const revisions = [{ revision: 'global_step10000' }, { revision: 'main', repo: 'bigscience/bloom-1b1' }];
+    expect(
+      add.parse({
+        name: 'b',
+        family: 'bloom',
+        source: { kind: 'hfCache', repo: 'bigscience/bloom-1b1-intermediate', revisions },
+      }).source,
+    ).toEqual({ kind: 'hfCache', repo: 'bigscience/bloom-1b1-intermediate', revisions });
   });
 
   it('tasks:startAccuracy defaults the policy and refuses a zero limit', () => {

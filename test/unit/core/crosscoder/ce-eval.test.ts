@@ -8,7 +8,7 @@ import { crosscoderConfigSchema } from '../../../../src/core/crosscoder/config';
 import { Crosscoder } from '../../../../src/core/crosscoder/crosscoder';
 import type { HostTensor } from '../../../../src/core/hf/host-tensor';
 import { padBatch } from '../../../../src/core/lm/batch';
-import type { GptNeoxModel } from '../../../../src/core/lm/gpt-neox-model';
+import type { LanguageModel } from '../../../../src/core/lm/language-model';
 import { loadLanguageModel } from '../../../../src/core/lm/load';
 import { languageModelLoss } from '../../../../src/core/lm/log-probs';
 
@@ -48,7 +48,7 @@ function handCrosscoder(isExact: boolean): Crosscoder {
 }
 
 describe('spliceCrossEntropy', () => {
-  let models: GptNeoxModel[];
+  let models: LanguageModel[];
   let windows: number[][] = [];
   const scale = Float32Array.of(0.8, 0.5);
 

@@ -100,7 +100,9 @@ describe('readModelFolder', () => {
     });
     const error = await modelFileError(readModelFolder(dir));
     expect(error.file).toBe(join(dir, 'config.json'));
-    expect(error.message).toMatch(/unknown architecture llama \(supported: gpt_neox\)/);
+    expect(error.message).toMatch(
+      /unknown architecture llama \(supported: gpt_neox \(.*\), olmo \(.*\), bloom \(.*\)\)/,
+    );
   });
 
   it('names a missing or malformed config.json', async () => {

@@ -372,3 +372,67 @@ describe('queues and dashboards', () => {
     expect(fake.calls).toHaveLength(0);
   });
 });
+
+describe('features:get suggested languages (issue 9)', () => {
+  async function indexTask(jobId: string, task: string, taskItems: typeof items | undefined): Promise<void> {
+    const result = attributeResult(runId, handIe, taskItems);
+    const summary = attributionSummary(jobId, { ...result, provenance: { ...result.provenance, task } });
+    writeAttributionFile(runDir, summary);
+    await value<AttributionIndex>('features:indexAttribution', { runId, attributionId: jobId, top: 2 });
+  }
+  const fraItems = [
+    {
+      item: 0,
+      good: 'les clés sont',
+      bad: 'les clés est',
+      metricClean: [1, 1, 1],
+      top: [[], [{ feature: 6, ie: 1 }], [{ feature: 6, ie: -0.5 }]],
+    },
+  ];
+
+  it('shares |IE| of the kept pairs by the task’s language: ≥ 50% confident, 20–50% tentative', async () => {
+    await indexTask('attr-eng', '/tasks/sv_pp_attractor.eng.jsonl', items);
+    await indexTask('attr-fra', '/tasks/sv_pp_attractor.fra.jsonl', fraItems);
+    const f6 = await value<FeatureDetail>('features:get', { featureId: idOf(6) });
+    // eng: |2| + |1| = 3 on "the keys are"; fra: |1| + |−0.5| = 1.5.
+    expect(f6.suggestedLanguages).toMatchObject({
+      basis: 'itemIe',
+      hasContextLanguages: false,
+      tags: [
+        { code: 'eng', isTentative: false, share: expect.closeTo(2 / 3, 10) },
+        { code: 'fra', isTentative: true, share: expect.closeTo(1 / 3, 10) },
+      ],
+    });
+    expect(f6.suggestedLanguages!.tasks).toEqual(
+      expect.arrayContaining([
+        { task: 'sv_pp_attractor.eng', language: 'eng', weight: 3 },
+        { task: 'sv_pp_attractor.fra', language: 'fra', weight: 1.5 },
+      ]),
+    );
+    // Feature 0 is only in English pairs: eng alone.
+    const f0 = await value<FeatureDetail>('features:get', { featureId: idOf(0) });
+    expect(f0.suggestedLanguages!.tags).toEqual([{ code: 'eng', isTentative: false, share: 1 }]);
+  });
+
+  it('without kept pairs it falls back to task-level |IE| × pairs; a task without a language suggests nothing', async () => {
+    // Results written before per-pair lists existed (4 pairs each).
+    await indexTask('attr-eng', '/tasks/sv_pp_attractor.eng.jsonl', undefined);
+    await indexTask('attr-fra', '/tasks/sv_pp_attractor.fra.jsonl', undefined);
+    const f1 = await value<FeatureDetail>('features:get', { featureId: idOf(1) });
+    // IE of feature 1 is [0, 0, 2] on both tasks: 4 × 2 each, half each, both confident.
+    expect(f1.suggestedLanguages!.basis).toBe('taskIe');
+    expect(f1.suggestedLanguages!.tasks.map((t) => t.weight)).toEqual([8, 8]);
+    expect(f1.suggestedLanguages!.tags.map((t) => [t.code, t.isTentative, t.share])).toEqual([
+      ['eng', false, 0.5],
+      ['fra', false, 0.5],
+    ]);
+    // Feature 4 has no effect anywhere: no suggestion.
+    const f4 = await value<FeatureDetail>('features:get', { featureId: idOf(4) });
+    expect(f4.suggestedLanguages).toMatchObject({ basis: 'none', tags: [], shares: [] });
+    await indexTask('attr-blimp', '/tasks/regular_plural_subject_verb_agreement_1.jsonl', items);
+    const f6 = await value<FeatureDetail>('features:get', { featureId: idOf(6) });
+    // Kept pairs exist now (BLiMP task, no language in its name): all weight is unlabelled.
+    expect(f6.suggestedLanguages).toMatchObject({ basis: 'itemIe', tags: [] });
+    expect(f6.suggestedLanguages!.shares[0]).toMatchObject({ code: null, share: 1 });
+  });
+});

@@ -4,7 +4,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { pythiaTokensPerStep } from '../../../../src/core/hf/model-folder';
 import { checkpointPosition, revisionStep } from '../../../../src/main/services/checkpoint-sources';
 import { defaultProjectName, ModelsService } from '../../../../src/main/services/models-service';
+import { modelsAddInput } from '../../../../src/cli/models-store-command';
+import { presetAddInput, studyPreset } from '../../../../src/shared/study-presets';
 import { createStore, type Store } from '../../../../src/main/store/store';
+import { modelAddSchema } from '../../../../src/shared/domain';
 import { AppError } from '../../../../src/shared/result';
 import { fakeSha, writeFakeHfCache } from '../../../helpers/hf-cache';
 import { tinyConfig } from '../../../helpers/random-gpt-neox';
@@ -12,6 +15,7 @@ import { writeTinyModelFolder } from '../../../helpers/tiny-model-folder';
 import { createTmpDirs } from '../../../helpers/tmp-dir';
 
 const tmp = createTmpDirs('ctt-models-service-');
+const modelAddSchemaParse = (input: unknown) => modelAddSchema.parse(input);
 let store: Store;
 let service: ModelsService;
 let emptyCache: string;
@@ -43,21 +47,21 @@ describe('revision names → step and tokens seen', () => {
     expect(revisionStep('step1000')).toBe(1000);
     expect(revisionStep('pythia-160m-step-512')).toBe(512);
     expect(revisionStep('main')).toBeNull();
-    const pythia = { tokensPerStep: null, isPythia: true };
+    const pythia = { tokensPerStep: null, scheme: 'pythia' as const };
     expect(checkpointPosition('step1000', pythia)).toEqual({
       step: 1000,
       tokensSeen: 1000 * pythiaTokensPerStep,
     });
     expect(checkpointPosition('main', pythia)).toEqual({ step: 143_000, tokensSeen: 143_000 * 2_097_152 });
-    expect(checkpointPosition('step10', { tokensPerStep: 4096, isPythia: true })).toEqual({
+    expect(checkpointPosition('step10', { tokensPerStep: 4096, scheme: 'pythia' })).toEqual({
       step: 10,
       tokensSeen: 40_960,
     });
-    expect(checkpointPosition('step10', { tokensPerStep: null, isPythia: false })).toEqual({
+    expect(checkpointPosition('step10', { tokensPerStep: null, scheme: 'none' })).toEqual({
       step: 10,
       tokensSeen: null,
     });
-    expect(checkpointPosition('final', { tokensPerStep: 4096, isPythia: false })).toEqual({
+    expect(checkpointPosition('final', { tokensPerStep: 4096, scheme: 'none' })).toEqual({
       step: null,
       tokensSeen: null,
     });
@@ -176,6 +180,173 @@ describe('ModelsService.add', () => {
       'input.name',
     );
     expect(service.list()).toHaveLength(1);
+  });
+});
+
+describe('ModelsService.add: OLMo, BLOOM and the study presets', () => {
+  it('gives cached OLMo and BLOOM revisions their tokens seen by family', async () => {
+    const cacheDir = tmp.make();
+    await writeFakeHfCache(cacheDir, 'allenai/OLMo-1B-0724-hf', [
+      { ref: 'step16000-tokens33B', sha: fakeSha('1') },
+      { ref: 'step2000-tokens4B', sha: fakeSha('2'), hasSnapshot: false },
+      { ref: 'main', sha: fakeSha('3'), hasSnapshot: false },
+    ]);
+    await writeFakeHfCache(cacheDir, 'bigscience/bloom-1b1-intermediate', [
+      { ref: 'global_step100000', sha: fakeSha('4'), hasSnapshot: false },
+      { ref: 'global_step1000', sha: fakeSha('5'), hasSnapshot: false },
+    ]);
+    const olmo = await service.add({
+      name: 'olmo',
+      family: 'olmo',
+      source: { kind: 'hfCache', repo: 'allenai/OLMo-1B-0724-hf', cacheDir },
+    });
+    expect(olmo.checkpoints.map((c) => [c.revision, c.step, c.tokensSeen])).toEqual([
+      ['step2000-tokens4B', 2000, 4e9],
+      ['step16000-tokens33B', 16000, 33e9],
+      ['main', null, null],
+    ]);
+    const bloom = await service.add({
+      name: 'bloom',
+      family: 'bloom',
+      source: { kind: 'hfCache', repo: 'bigscience/bloom-1b1-intermediate', cacheDir },
+    });
+    expect(bloom.checkpoints.map((c) => [c.revision, c.step, c.tokensSeen])).toEqual([
+      ['global_step1000', 1000, 550e6],
+      ['global_step100000', 100_000, 55e9],
+    ]);
+    // A folder added to the BLOOM family later follows the same rule.
+    const main = tmp.make();
+    await writeTinyModelFolder(main);
+    expect(await service.addCheckpoint({ modelId: bloom.id, revision: 'main', path: main })).toMatchObject({
+      step: null,
+      tokensSeen: 341e9,
+    });
+  });
+
+  it('adds the BLOOM preset before download: folders where cached, none elsewhere; adding again refreshes', async () => {
+    const cacheDir = tmp.make();
+    const intermediate = await writeFakeHfCache(cacheDir, 'bigscience/bloom-1b1-intermediate', [
+      { ref: 'global_step10000', sha: fakeSha('a') },
+      { ref: 'global_step1000', sha: fakeSha('b') },
+    ]);
+    const input = modelAddSchemaParse(presetAddInput(studyPreset('bloom-1b1'), { cacheDir }));
+    const model = await service.add(input);
+    expect(model).toMatchObject({
+      name: 'bloom-1b1',
+      family: 'bloom',
+      source: 'bigscience/bloom-1b1-intermediate',
+      sourceKind: 'hfCache',
+      cacheDir,
+    });
+    // Only the preset's revisions (not the cached global_step1000), by tokens seen.
+    expect(model.checkpoints.map((c) => [c.revision, c.tokensSeen, c.path])).toEqual([
+      ['global_step10000', 5.5e9, join(intermediate, 'snapshots', fakeSha('a'))],
+      ['global_step100000', 55e9, null],
+      ['main', 341e9, null],
+    ]);
+
+    // After downloading: main from the final repo, global_step100000 from the intermediate one.
+    const final = await writeFakeHfCache(cacheDir, 'bigscience/bloom-1b1', [
+      { ref: 'main', sha: fakeSha('c') },
+    ]);
+    await writeFakeHfCache(cacheDir, 'bigscience/bloom-1b1-intermediate', [
+      { ref: 'global_step100000', sha: fakeSha('d') },
+    ]);
+    const refreshed = await service.add(input);
+    expect(refreshed.id).toBe(model.id);
+    expect(refreshed.checkpoints.map((c) => [c.revision, c.path])).toEqual([
+      ['global_step10000', join(intermediate, 'snapshots', fakeSha('a'))],
+      ['global_step100000', join(intermediate, 'snapshots', fakeSha('d'))],
+      ['main', join(final, 'snapshots', fakeSha('c'))],
+    ]);
+    expect(service.list()).toHaveLength(1);
+    // The same name from another source is still a conflict.
+    await expectAppError(
+      service.add({ name: 'bloom-1b1', family: 'bloom', source: { kind: 'hfCache', repo: 'a/b', cacheDir } }),
+      'conflict',
+      'input.name',
+    );
+  });
+
+  it('adds a preset with no cache at all (default cache missing): every revision without a folder', async () => {
+    const model = await service.add(modelAddSchemaParse(presetAddInput(studyPreset('olmo-1b'))));
+    expect(model.cacheDir).toBe(emptyCache);
+    expect(model.checkpoints.map((c) => [c.revision, c.tokensSeen, c.path])).toEqual([
+      ['step2000-tokens4B', 4e9, null],
+      ['step16000-tokens33B', 33e9, null],
+      ['step1454000-tokens3048B', 3048e9, null],
+    ]);
+    const pythia = await service.add(modelAddSchemaParse(presetAddInput(studyPreset('pythia-1b'))));
+    expect(pythia.checkpoints.map((c) => [c.revision, c.step, c.tokensSeen])).toEqual([
+      ['step512', 512, 512 * pythiaTokensPerStep],
+      ['step2000', 2000, 2000 * pythiaTokensPerStep],
+      ['main', 143_000, 143_000 * pythiaTokensPerStep],
+    ]);
+  });
+
+  it('refuses a revision listed twice and a named cache folder that does not exist', async () => {
+    const twice = await expectAppError(
+      service.add({
+        name: 't',
+        family: 'olmo',
+        source: { kind: 'hfCache', repo: 'a/b', revisions: [{ revision: 'main' }, { revision: 'main' }] },
+      }),
+      'invalid_input',
+      'input.source.revisions',
+    );
+    expect(twice.message).toMatch(/"main" is listed twice/);
+    await expectAppError(
+      service.add({
+        name: 't',
+        family: 'olmo',
+        source: {
+          kind: 'hfCache',
+          repo: 'a/b',
+          cacheDir: join(tmp.make(), 'absent'),
+          revisions: [{ revision: 'main' }],
+        },
+      }),
+      'invalid_input',
+      'input.source.cacheDir',
+    );
+    expect(service.list()).toEqual([]);
+  });
+});
+
+describe('ctt models add --preset', () => {
+  const base = {
+    name: undefined,
+    folder: undefined,
+    hfRepo: undefined,
+    preset: undefined,
+    cacheDir: undefined,
+    tokensPerStep: undefined,
+  };
+
+  it('builds the preset request, with --name and --cache-dir', () => {
+    expect(modelsAddInput({ ...base, preset: 'bloom-1b1' })).toEqual(
+      modelAddSchemaParse(presetAddInput(studyPreset('bloom-1b1'))),
+    );
+    const named = modelsAddInput({ ...base, preset: 'pythia-1b', name: 'p1b', cacheDir: '/hf/hub' });
+    expect(named).toMatchObject({
+      name: 'p1b',
+      family: 'gpt_neox',
+      source: { kind: 'hfCache', repo: 'EleutherAI/pythia-1b', cacheDir: '/hf/hub' },
+    });
+  });
+
+  it('refuses an unknown preset, two sources, a preset with --tokens-per-step, and no name without a preset', () => {
+    expect(() => modelsAddInput({ ...base, preset: 'gpt2' })).toThrow(
+      /unknown preset "gpt2" \(known: pythia-1b, olmo-1b, bloom-1b1\)/,
+    );
+    expect(() => modelsAddInput({ ...base, preset: 'olmo-1b', hfRepo: 'a/b' })).toThrow(/exactly one of/);
+    expect(() => modelsAddInput({ ...base, preset: 'olmo-1b', tokensPerStep: 5 })).toThrow(/tokens-per-step/);
+    expect(() => modelsAddInput({ ...base, hfRepo: 'a/b' })).toThrow(/--name is required/);
+    expect(modelsAddInput({ ...base, hfRepo: 'a/b', name: 'n' })).toEqual({
+      name: 'n',
+      family: 'gpt_neox',
+      source: { kind: 'hfCache', repo: 'a/b' },
+    });
   });
 });
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase, schemaVersion } from '../../../../src/main/store/database';
-import { migrations } from '../../../../src/main/store/migrations';
+import { latestSchemaVersion, migrations } from '../../../../src/main/store/migrations';
 import { createStore } from '../../../../src/main/store/store';
 import { annotationFieldsSchema } from '../../../../src/shared/domain';
 import { createTmpDirs } from '../../../helpers/tmp-dir';
@@ -21,7 +21,7 @@ describe('migration 5', () => {
     old.close();
     const store = createStore(path);
     try {
-      expect(schemaVersion(store.db)).toBe(5);
+      expect(schemaVersion(store.db)).toBe(latestSchemaVersion);
       const c = store.projects.create({ name: 'c', description: '' });
       const uuids = store.projects.list().map((p) => store.bundles.projectUuid(p.id));
       expect(uuids).toHaveLength(3);

@@ -236,7 +236,12 @@ export const checkpointSchema = z.object({
 export type Checkpoint = z.infer<typeof checkpointSchema>;
 
 /** A file system path as typed in the UI; the services check that it is absolute and exists. */
-const pathInput = z.string().trim().min(1, 'must not be empty').max(4096, 'at most 4096 characters');
+const pathInput = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(4096, 'at most 4096 characters')
+  .refine((p) => !p.includes('\u0000'), 'must not contain a NUL character');
 export const pathInputSchema = pathInput;
 /** Architectures the LM runtime can load (GPT-NeoX/Pythia, OLMo `-hf`, BLOOM). */
 export const modelFamilySchema = z.enum(['gpt_neox', 'olmo', 'bloom']);

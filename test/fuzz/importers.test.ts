@@ -543,10 +543,8 @@ describe('review bundles', () => {
 });
 
 describe('review bundles that SQLite reads but that fail its integrity check', () => {
-  // KNOWN ISSUE (reported; remove `.fails` once the bundle reader runs PRAGMA quick_check or
-  // integrity_check first): about one random page corruption in six leaves a bundle that previews and
-  // merges although `PRAGMA integrity_check` reports it damaged.
-  it.fails('are refused by bundle:preview', async () => {
+  // The bundle reader runs PRAGMA integrity_check: a file SQLite reads but calls damaged is refused.
+  it('are refused by bundle:preview', async () => {
     const rng = new SeededRandom(seed + 7);
     const bundlePath = join(work, 'integrity.ctt-bundle');
     await owner('bundle:export', { path: bundlePath });
@@ -554,8 +552,8 @@ describe('review bundles that SQLite reads but that fail its integrity check', (
     const pageSize = bytes.readUInt16BE(16);
     const pages = Math.ceil(bytes.length / pageSize);
     const file = join(work, 'damaged.ctt-bundle');
-    let found = false;
-    for (let i = 0; i < 100 && !found; i++) {
+    let damagedCases = 0;
+    for (let i = 0; i < 100; i++) {
       const damaged = Buffer.from(bytes);
       const page = 1 + rng.int(pages - 1);
       for (let k = 1 + rng.int(64); k > 0; k--) damaged[page * pageSize + rng.int(pageSize)] = rng.int(256);
@@ -570,23 +568,20 @@ describe('review bundles that SQLite reads but that fail its integrity check', (
         check.close();
       }
       if (verdict === 'ok') continue;
+      damagedCases++;
       const preview = await dispatch(
         workbench.handlers,
         'bundle:preview',
         { path: file },
         { transport: 'ipc' },
       );
-      if (preview.ok) found = true;
+      expect(preview, `corruption ${i}: ${verdict.slice(0, 80)}`).toMatchObject({
+        ok: false,
+        error: { code: 'invalid_input' },
+      });
     }
-    expect(found, 'a damaged bundle that previews').toBe(true);
-    const preview = await dispatch(
-      workbench.handlers,
-      'bundle:preview',
-      { path: file },
-      { transport: 'ipc' },
-    );
-    expect(preview).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
-  });
+    expect(damagedCases, 'some corruptions are ones SQLite reports').toBeGreaterThan(0);
+  }, 60_000);
 });
 
 describe('study folders', () => {

@@ -241,19 +241,15 @@ describe('path-taking channels refuse malformed and missing paths clearly, chang
     }
   });
 
-  // KNOWN ISSUE (reported; remove `.fails` once pathInputSchema refuses NUL): a path with a NUL byte
-  // reaches fs in these writers and comes back as an internal error instead of invalid input.
-  it.fails.each(['export:write', 'bundle:export'])(
-    '%s refuses a NUL byte as invalid input',
-    async (channel) => {
-      const path = join(outside, 'a\u0000b');
-      const r = await call(
-        channel,
-        channel === 'export:write' ? { runId: studyRunId, format: 'csv', path } : { path },
-      );
-      expect(r).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
-    },
-  );
+  // A path with a NUL byte is refused by pathInputSchema before it reaches fs.
+  it.each(['export:write', 'bundle:export'])('%s refuses a NUL byte as invalid input', async (channel) => {
+    const path = join(outside, 'a\u0000b');
+    const r = await call(
+      channel,
+      channel === 'export:write' ? { runId: studyRunId, format: 'csv', path } : { path },
+    );
+    expect(r).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+  });
 });
 
 describe('writers never replace the open database', () => {
@@ -277,11 +273,10 @@ describe('writers never replace the open database', () => {
     },
   );
 
-  // KNOWN ISSUE (reported; remove `.fails` once refuseDatabasePath covers them): the database's WAL and
-  // shared-memory files and a symbolic link to the database are accepted as export targets. Replacing
-  // the -wal file of an open store loses the commits not yet checkpointed if the process then dies.
+  // The database's WAL and shared-memory files and a symbolic link to the database are refused too:
+  // replacing the -wal file of an open store would lose the commits not yet checkpointed.
   // Checked on a throwaway workbench so that a success damages nothing else.
-  it.fails.each(['-wal', '-shm', ' via a symlink'])('export:write refuses the database%s', async (suffix) => {
+  it.each(['-wal', '-shm', ' via a symlink'])('export:write refuses the database%s', async (suffix) => {
     const scratch = createWorkbench({
       dataDir: tmp.make(),
       mode: 'electron',

@@ -85,6 +85,11 @@ export function readBundle(
       db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM bundle_identity').get()!.n === 1;
     if (!hasIdentity)
       throw refuse('it is not a review bundle (it has no bundle identity; is it a workbench database?)');
+    // A damaged file can still answer queries; merge nothing SQLite itself calls corrupt. (quick_check
+    // does not compare indexes with their tables, so a damaged index would pass it.)
+    const check = db.pragma('integrity_check', { simple: true });
+    if (check !== 'ok')
+      throw refuse(`it is damaged (SQLite integrity_check: ${String(check).slice(0, 200)})`);
     if (version < latestSchemaVersion) {
       // An older bundle: read a migrated copy, never the file itself.
       db.close();

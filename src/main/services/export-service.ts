@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { readAnnotationFile, type ImportRow } from '../../core/review/annotation-import';
 import { consensusOf, goldRecordOf, type NamedAnswer } from '../../core/review/consensus';
@@ -44,10 +44,22 @@ function requireAbsolute(path: string, field: string): void {
 /** Refuses a path that is the open database itself (writing there would replace the project). */
 export function refuseDatabasePath(store: Store, path: string, field: string): void {
   const database = store.db.name;
-  if (database !== ':memory:' && resolve(path) === resolve(database))
+  if (database === ':memory:') return;
+  // The database and SQLite's sidecar files, also through a symbolic link to any of them.
+  const own = ['', '-wal', '-shm', '-journal'].map((suffix) => resolve(`${database}${suffix}`));
+  const realOf = (p: string): string => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return resolve(p);
+    }
+  };
+  const targets = [resolve(path), realOf(path)];
+  const ownReal = own.map(realOf);
+  if (targets.some((t) => own.includes(t) || ownReal.includes(t)))
     throw new AppError(
       'invalid_input',
-      `${path} is this workbench's own database; choose another file.`,
+      `${path} is this workbench's own database (or one of its journal files); choose another file.`,
       field,
     );
 }

@@ -1,8 +1,5 @@
 import { test, expect, type APIRequestContext, type Page } from '@playwright/test';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { call, openFeatures, useDemoServers, type DemoServe } from './demo-helpers';
 
 // The Features page's revision history against a real `ctt serve --demo`: a stale edit from a second
 // window shows the conflict instead of overwriting (take theirs / keep mine), restoring an old version
@@ -10,61 +7,7 @@ import { join } from 'node:path';
 // does when the server answers that the feature is gone. Every outcome is checked in the store too
 // (annotations:history over HTTP): revisions are only ever appended, none is lost.
 
-interface DemoServe {
-  url: string;
-  openUrl: string;
-  token: string;
-  kill: () => Promise<void>;
-}
-
-const dataDirs: string[] = [];
-const servers: DemoServe[] = [];
-
-/** Starts `ctt serve --demo` on a free port and a new data folder. */
-async function startDemoServe(): Promise<DemoServe> {
-  const dir = mkdtempSync(join(tmpdir(), 'ctt-e2e-history-'));
-  dataDirs.push(dir);
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['bin/ctt.mjs', 'serve', '--demo', '--port', '0', '--data-dir', dir],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CTT_BACKEND: 'wasm' } },
-  );
-  let output = '';
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  const openUrl = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`ctt serve printed no URL in 90 s:\n${output}`)), 90_000);
-    child.stdout?.on('data', (d: Buffer) => {
-      output += d.toString();
-      const match = /Open: (\S+)/.exec(output);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`ctt serve exited with ${code}:\n${output}`)));
-  });
-  expect(output, 'the demo study is imported on start').toContain('Demo study: run');
-  const parsed = new URL(openUrl);
-  const serve: DemoServe = {
-    url: parsed.origin,
-    openUrl,
-    token: parsed.searchParams.get('token') ?? '',
-    kill: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    },
-  };
-  servers.push(serve);
-  return serve;
-}
-
-test.afterAll(async () => {
-  for (const s of servers) await s.kill();
-  for (const d of dataDirs) rmSync(d, { recursive: true, force: true });
-});
+const startDemoServe = useDemoServers('ctt-e2e-history-');
 
 interface Fields {
   description: string;
@@ -81,25 +24,6 @@ interface Revision {
   changed: string[];
   createdAt: string;
 }
-interface CallResult<T> {
-  status: number;
-  body: { ok: boolean; value?: T; error?: { code: string; message: string; field?: string } };
-}
-
-/** Calls a contract channel over HTTP with the owner's token. */
-async function call<T>(
-  request: APIRequestContext,
-  serve: DemoServe,
-  channel: string,
-  input: unknown,
-): Promise<CallResult<T>> {
-  const response = await request.post(`${serve.url}/api/invoke/${channel}`, {
-    headers: { Authorization: `Bearer ${serve.token}` },
-    data: input,
-  });
-  return { status: response.status(), body: await response.json() };
-}
-
 /** The stored revisions of one annotator's record of a feature, oldest first. */
 async function history(
   request: APIRequestContext,
@@ -126,18 +50,6 @@ async function annotatorIdOf(request: APIRequestContext, serve: DemoServe, name:
   const found = annotators.body.value?.find((a) => a.name === name);
   expect(found, `annotator ${name} exists`).toBeDefined();
   return found!.id;
-}
-
-/** Opens the Features page by keyboard and, when a name is given, creates that annotator at the gate. */
-async function openFeatures(page: Page, annotatorName: string | null): Promise<void> {
-  await page.keyboard.press('Alt+5');
-  await expect(page.getByRole('heading', { name: 'Features & annotation', level: 1 })).toBeVisible();
-  if (annotatorName !== null) {
-    await expect(page.getByTestId('annotator-gate')).toBeVisible();
-    await page.keyboard.type(annotatorName);
-    await page.keyboard.press('Enter');
-  }
-  await expect(page.getByTestId('annotation-form')).toBeVisible();
 }
 
 const featureTitle = (page: Page) => page.getByTestId('feature-title');

@@ -1,98 +1,11 @@
-import { test, expect, type APIRequestContext, type Page } from '@playwright/test';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { test, expect, type Page } from '@playwright/test';
+import { call, openFeatures, useDemoServers } from './demo-helpers';
 
 // The annotation workbench (Features page) against a real `ctt serve --demo` (the demo study imported on
 // start): keyboard-only annotation that survives a reload, refusals shown next to the field, two
 // annotators in blind mode, and autosave surviving a killed server.
 
-interface DemoServe {
-  url: string;
-  openUrl: string;
-  token: string;
-  dataDir: string;
-  /** Ends the server: SIGTERM (clean) or SIGKILL (as a crash). */
-  kill: (signal: 'SIGTERM' | 'SIGKILL') => Promise<void>;
-}
-
-const dataDirs: string[] = [];
-const servers: DemoServe[] = [];
-
-/** Starts `ctt serve --demo` on a free port, on `dataDir` (a new one when left out). */
-async function startDemoServe(dataDir?: string): Promise<DemoServe> {
-  const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'ctt-e2e-features-'));
-  if (dataDir === undefined) dataDirs.push(dir);
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['bin/ctt.mjs', 'serve', '--demo', '--port', '0', '--data-dir', dir],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CTT_BACKEND: 'wasm' } },
-  );
-  let output = '';
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  const openUrl = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`ctt serve printed no URL in 90 s:\n${output}`)), 90_000);
-    child.stdout?.on('data', (d: Buffer) => {
-      output += d.toString();
-      const match = /Open: (\S+)/.exec(output);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`ctt serve exited with ${code}:\n${output}`)));
-  });
-  expect(output, 'the demo study is imported on start').toContain('Demo study: run');
-  const parsed = new URL(openUrl);
-  const serve: DemoServe = {
-    url: parsed.origin,
-    openUrl,
-    token: parsed.searchParams.get('token') ?? '',
-    dataDir: dir,
-    kill: async (signal) => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill(signal);
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    },
-  };
-  servers.push(serve);
-  return serve;
-}
-
-test.afterAll(async () => {
-  for (const s of servers) await s.kill('SIGTERM');
-  for (const d of dataDirs) rmSync(d, { recursive: true, force: true });
-});
-
-/** Calls a contract channel over HTTP with a token; returns the parsed `{ok, value|error}` and status. */
-async function call<T>(
-  request: APIRequestContext,
-  serve: DemoServe,
-  channel: string,
-  input: unknown,
-  token = serve.token,
-): Promise<{ status: number; body: { ok: boolean; value?: T; error?: { code: string; field?: string } } }> {
-  const response = await request.post(`${serve.url}/api/invoke/${channel}`, {
-    headers: { Authorization: `Bearer ${token}` },
-    data: input,
-  });
-  return { status: response.status(), body: await response.json() };
-}
-
-/** Opens the Features page by keyboard and, for the owner, creates the annotator typed at the gate. */
-async function openFeatures(page: Page, annotatorName: string | null): Promise<void> {
-  await page.keyboard.press('Alt+5');
-  await expect(page.getByRole('heading', { name: 'Features & annotation', level: 1 })).toBeVisible();
-  if (annotatorName !== null) {
-    await expect(page.getByTestId('annotator-gate')).toBeVisible();
-    await page.keyboard.type(annotatorName);
-    await page.keyboard.press('Enter');
-  }
-  await expect(page.getByTestId('annotation-form')).toBeVisible();
-}
+const startDemoServe = useDemoServers('ctt-e2e-features-');
 
 const featureTitle = (page: Page) => page.getByTestId('feature-title');
 

@@ -1,8 +1,8 @@
 import { test, expect, type APIRequestContext, type Page } from '@playwright/test';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { callOk, useDemoServers, type DemoServe } from './demo-helpers';
 
 // Review and Export pages against a real `ctt serve --demo`: three annotators' answers (written through
 // the HTTP API) give defined agreement; the feature they disagree on most comes first; adjudication
@@ -10,70 +10,14 @@ import { join } from 'node:path';
 // were; tables go to CSV and LaTeX files; an annotation CSV is checked then imported; a bundle exported
 // and previewed at once has nothing to merge.
 
-interface DemoServe {
-  url: string;
-  openUrl: string;
-  token: string;
-  dataDir: string;
-  kill: () => Promise<void>;
-}
+const startDemoServe = useDemoServers('ctt-e2e-review-');
 
-const cleanups: Array<() => Promise<void> | void> = [];
+/** Export folders to remove after all tests. */
+const cleanups: Array<() => void> = [];
 
-/** Starts `ctt serve --demo` on a free port with a fresh data folder (as in features.spec.ts). */
-async function startDemoServe(): Promise<DemoServe> {
-  const dir = mkdtempSync(join(tmpdir(), 'ctt-e2e-review-'));
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['bin/ctt.mjs', 'serve', '--demo', '--port', '0', '--data-dir', dir],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CTT_BACKEND: 'wasm' } },
-  );
-  let output = '';
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  const openUrl = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`ctt serve printed no URL in 90 s:\n${output}`)), 90_000);
-    child.stdout?.on('data', (d: Buffer) => {
-      output += d.toString();
-      const match = /Open: (\S+)/.exec(output);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`ctt serve exited with ${code}:\n${output}`)));
-  });
-  expect(output, 'the demo study is imported on start').toContain('Demo study: run');
-  const parsed = new URL(openUrl);
-  const kill = async (): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  };
-  cleanups.push(kill, () => rmSync(dir, { recursive: true, force: true }));
-  return { url: parsed.origin, openUrl, token: parsed.searchParams.get('token') ?? '', dataDir: dir, kill };
-}
-
-test.afterAll(async () => {
-  for (const c of cleanups) await c();
+test.afterAll(() => {
+  for (const c of cleanups) c();
 });
-
-/** Calls a contract channel over HTTP; fails the test on a refusal. */
-async function call<T>(
-  request: APIRequestContext,
-  serve: DemoServe,
-  channel: string,
-  input: unknown,
-): Promise<T> {
-  const response = await request.post(`${serve.url}/api/invoke/${channel}`, {
-    headers: { Authorization: `Bearer ${serve.token}` },
-    data: input,
-  });
-  const body = (await response.json()) as { ok: boolean; value?: T; error?: unknown };
-  expect(body.ok, `${channel}: ${JSON.stringify(body.error)}`).toBe(true);
-  return body.value as T;
-}
 
 type Answer = {
   description: string;
@@ -150,11 +94,13 @@ async function setUp(request: APIRequestContext): Promise<Setup> {
   const serve = await startDemoServe();
   const ids = {} as Record<(typeof names)[number], number>;
   for (const name of names)
-    ids[name] = (await call<{ id: number }>(request, serve, 'annotators:create', { name })).id;
-  const runs = await call<Array<{ id: string }>>(request, serve, 'runs:list', {});
+    ids[name] = (await callOk<{ id: number }>(request, serve, 'annotators:create', { name })).id;
+  const runs = await callOk<Array<{ id: string }>>(request, serve, 'runs:list', {});
   const runId = runs[0]!.id;
-  const attributions = await call<Array<{ id: string }>>(request, serve, 'features:attributions', { runId });
-  const queue = await call<{ items: Array<{ featureId: number }> }>(request, serve, 'features:queue', {
+  const attributions = await callOk<Array<{ id: string }>>(request, serve, 'features:attributions', {
+    runId,
+  });
+  const queue = await callOk<{ items: Array<{ featureId: number }> }>(request, serve, 'features:queue', {
     runId,
     attributionId: attributions[0]!.id,
     annotatorId: ids.Ada,
@@ -165,7 +111,7 @@ async function setUp(request: APIRequestContext): Promise<Setup> {
   for (const [position, featureId] of featureIds.entries()) {
     const answers = answersFor(position);
     for (const name of names) {
-      await call(request, serve, 'annotations:save', {
+      await callOk(request, serve, 'annotations:save', {
         featureId,
         annotatorId: ids[name],
         fields: {
@@ -243,7 +189,7 @@ test('review: α values, largest disagreement first, adjudication into a gold re
 
   // The annotators' answers are as they were: still revision 1 with their own values.
   for (const name of ['Ada', 'Bob'] as const) {
-    const latest = await call<{ revision: number; fields: Answer }>(request, serve, 'annotations:latest', {
+    const latest = await callOk<{ revision: number; fields: Answer }>(request, serve, 'annotations:latest', {
       featureId: featureIds[0],
       annotatorId: ids[name],
     });
@@ -304,10 +250,10 @@ test('export: CSV and LaTeX files, an annotation CSV import, a bundle with nothi
   // Import of the original study's columns: a dry run lists the rows, then the import appends them.
   const csv = join(out, 'study.csv');
   const index = Number(
-    (await call<{ index: number }>(request, serve, 'features:get', { featureId: featureIds[1] })).index,
+    (await callOk<{ index: number }>(request, serve, 'features:get', { featureId: featureIds[1] })).index,
   );
   writeFileSync(csv, `feat_id,description,languages\n${index},imported from the study,eng\n`);
-  const dee = await call<{ id: number }>(request, serve, 'annotators:create', { name: 'Dee' });
+  const dee = await callOk<{ id: number }>(request, serve, 'annotators:create', { name: 'Dee' });
   await page.reload();
   await page.getByTestId('import-path').fill(csv);
   await expect(page.getByTestId('import-annotator').locator(`option[value="${dee.id}"]`)).toHaveCount(1);
@@ -316,11 +262,11 @@ test('export: CSV and LaTeX files, an annotation CSV import, a bundle with nothi
   await expect(page.getByTestId('import-result')).toHaveAttribute('data-applied', 'false');
   await expect(page.getByTestId('import-preview')).toContainText('imported from the study');
   expect(
-    await call(request, serve, 'annotations:latest', { featureId: featureIds[1], annotatorId: dee.id }),
+    await callOk(request, serve, 'annotations:latest', { featureId: featureIds[1], annotatorId: dee.id }),
   ).toBeNull();
   await page.getByTestId('import-apply').click();
   await expect(page.getByTestId('import-result')).toHaveAttribute('data-applied', 'true');
-  const imported = await call<{ fields: { description: string } }>(request, serve, 'annotations:latest', {
+  const imported = await callOk<{ fields: { description: string } }>(request, serve, 'annotations:latest', {
     featureId: featureIds[1],
     annotatorId: dee.id,
   });

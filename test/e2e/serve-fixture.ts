@@ -1,4 +1,4 @@
-import { test as base } from '@playwright/test';
+import { expect, test as base } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,12 +14,35 @@ export interface ServeProcess {
   output: () => string;
 }
 
-/** Starts the real `ctt serve` on a free port with a fresh data folder and reads the printed URL. */
-export async function startServe(): Promise<{ serve: ServeProcess; stop: () => Promise<void> }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'ctt-e2e-'));
+export interface ServeOptions {
+  /** Start `ctt serve --demo` (the demo study imported on start); checks the import was reported. */
+  demo?: boolean;
+  /** Serve this data folder; `stop` then leaves it in place. A fresh temp folder when left out. */
+  dataDir?: string;
+  /** Prefix of the fresh temp folder's name. */
+  tmpPrefix?: string;
+}
+
+export interface ServeHandle {
+  serve: ServeProcess;
+  /** Ends the server (SIGTERM, SIGKILL after 10 s) and removes the data folder it created. */
+  stop: () => Promise<void>;
+  /** Ends the server only: SIGTERM (clean, SIGKILL after 10 s) or SIGKILL (as a crash). */
+  kill: (signal?: 'SIGTERM' | 'SIGKILL') => Promise<void>;
+}
+
+/**
+ * Starts the real `ctt serve` on a free port and reads the printed URL. Without options: a fresh data
+ * folder, no demo study, 60 s to print the URL. With `demo`: `--demo`, 90 s, and the demo import checked.
+ */
+export async function startServe(options: ServeOptions = {}): Promise<ServeHandle> {
+  const ownsDataDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), options.tmpPrefix ?? 'ctt-e2e-'));
+  const demo = options.demo === true;
+  const urlTimeoutMs = demo ? 90_000 : 60_000;
   const child: ChildProcess = spawn(
     process.execPath,
-    ['bin/ctt.mjs', 'serve', '--port', '0', '--data-dir', dataDir],
+    ['bin/ctt.mjs', 'serve', ...(demo ? ['--demo'] : []), '--port', '0', '--data-dir', dataDir],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, CTT_BACKEND: 'wasm' },
@@ -28,7 +51,10 @@ export async function startServe(): Promise<{ serve: ServeProcess; stop: () => P
   let output = '';
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
   const openUrl = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`ctt serve printed no URL in 60 s:\n${output}`)), 60_000);
+    const timer = setTimeout(
+      () => reject(new Error(`ctt serve printed no URL in ${urlTimeoutMs / 1000} s:\n${output}`)),
+      urlTimeoutMs,
+    );
     child.stdout?.on('data', (d: Buffer) => {
       output += d.toString();
       const match = /Open: (\S+)/.exec(output);
@@ -39,6 +65,7 @@ export async function startServe(): Promise<{ serve: ServeProcess; stop: () => P
     });
     child.once('exit', (code) => reject(new Error(`ctt serve exited with ${code}:\n${output}`)));
   });
+  if (demo) expect(output, 'the demo study is imported on start').toContain('Demo study: run');
   const parsed = new URL(openUrl);
   const serve: ServeProcess = {
     url: parsed.origin,
@@ -47,16 +74,19 @@ export async function startServe(): Promise<{ serve: ServeProcess; stop: () => P
     dataDir,
     output: () => output,
   };
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-      if (child.exitCode === null) child.kill('SIGKILL');
-    }
-    rmSync(dataDir, { recursive: true, force: true });
+  const running = (): boolean => child.exitCode === null && child.signalCode === null;
+  const kill = async (signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> => {
+    if (!running()) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill(signal);
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+    if (running()) child.kill('SIGKILL');
   };
-  return { serve, stop };
+  const stop = async (): Promise<void> => {
+    await kill('SIGTERM');
+    if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true });
+  };
+  return { serve, stop, kill };
 }
 
 export const test = base.extend<object, { serve: ServeProcess }>({

@@ -1,84 +1,11 @@
-import { test, expect, type APIRequestContext, type Browser, type Page } from '@playwright/test';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { test, expect, type Browser, type Page } from '@playwright/test';
+import { callOk, useDemoServers, type DemoServe } from './demo-helpers';
 
 // The Team section of the Settings page against a real `ctt serve --demo`: annotator links that open the
 // workbench as one annotator (and revoke the previous link), assignment of k annotators per feature with
 // the progress table, and blind mode persisting.
 
-interface DemoServe {
-  url: string;
-  openUrl: string;
-  token: string;
-  stop: () => Promise<void>;
-}
-
-const servers: DemoServe[] = [];
-
-/** Starts `ctt serve --demo` on a free port with a fresh data folder. */
-async function startDemoServe(): Promise<DemoServe> {
-  const dir = mkdtempSync(join(tmpdir(), 'ctt-e2e-team-'));
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['bin/ctt.mjs', 'serve', '--demo', '--port', '0', '--data-dir', dir],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CTT_BACKEND: 'wasm' } },
-  );
-  let output = '';
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  const openUrl = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`ctt serve printed no URL in 90 s:\n${output}`)), 90_000);
-    child.stdout?.on('data', (d: Buffer) => {
-      output += d.toString();
-      const match = /Open: (\S+)/.exec(output);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`ctt serve exited with ${code}:\n${output}`)));
-  });
-  expect(output, 'the demo study is imported on start').toContain('Demo study: run');
-  const parsed = new URL(openUrl);
-  const serve: DemoServe = {
-    url: parsed.origin,
-    openUrl,
-    token: parsed.searchParams.get('token') ?? '',
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-  servers.push(serve);
-  return serve;
-}
-
-test.afterAll(async () => {
-  for (const s of servers) await s.stop();
-});
-
-/** Calls a contract channel over HTTP with a token and returns its value (fails the test on a refusal). */
-async function call<T>(
-  request: APIRequestContext,
-  serve: DemoServe,
-  channel: string,
-  input: unknown,
-  token = serve.token,
-): Promise<T> {
-  const response = await request.post(`${serve.url}/api/invoke/${channel}`, {
-    headers: { Authorization: `Bearer ${token}` },
-    data: input,
-  });
-  const body = (await response.json()) as { ok: boolean; value?: T; error?: unknown };
-  expect(body.ok, `${channel}: ${JSON.stringify(body.error)}`).toBe(true);
-  return body.value as T;
-}
+const startDemoServe = useDemoServers('ctt-e2e-team-');
 
 /** Opens the owner's Settings page (Alt+9) and adds annotator profiles with the "New annotator" form. */
 async function openSettingsAsOwner(page: Page, serve: DemoServe, names: string[]): Promise<void> {
@@ -179,8 +106,8 @@ test('assigning 2 annotators per feature shows each total; progress refreshes on
 }) => {
   const serve = await startDemoServe();
   await openSettingsAsOwner(page, serve, ['Ada', 'Bob']);
-  const [run] = await call<Array<{ id: string }>>(request, serve, 'runs:list', {});
-  const attributions = await call<Array<{ id: string; task: string; selected: number }>>(
+  const [run] = await callOk<Array<{ id: string }>>(request, serve, 'runs:list', {});
+  const attributions = await callOk<Array<{ id: string; task: string; selected: number }>>(
     request,
     serve,
     'features:attributions',
@@ -226,19 +153,19 @@ test('assigning 2 annotators per feature shows each total; progress refreshes on
   await expect(page.getByTestId('team-progress-total')).toHaveText(`0 / ${n}`);
 
   // Ada submits one of her features through her own link; the owner's table shows it without a click.
-  const annotators = await call<Array<{ id: number; name: string }>>(request, serve, 'annotators:list', {});
+  const annotators = await callOk<Array<{ id: number; name: string }>>(request, serve, 'annotators:list', {});
   const adaId = annotators.find((a) => a.name === 'Ada')!.id;
-  const { token } = await call<{ token: string }>(request, serve, 'annotators:createToken', {
+  const { token } = await callOk<{ token: string }>(request, serve, 'annotators:createToken', {
     annotatorId: adaId,
   });
-  const queue = await call<{ items: Array<{ featureId: number }> }>(
+  const queue = await callOk<{ items: Array<{ featureId: number }> }>(
     request,
     serve,
     'features:queue',
     { runId: run!.id, attributionId: demo.id, annotatorId: adaId, assignedTo: adaId },
     token,
   );
-  await call(
+  await callOk(
     request,
     serve,
     'annotations:save',
@@ -265,14 +192,18 @@ test('blind mode toggles and persists after a reload', async ({ page, request })
   await toggle.check();
   await expect(toggle).toBeChecked();
   await expect
-    .poll(async () => (await call<{ isBlindMode: boolean }>(request, serve, 'settings:get', {})).isBlindMode)
+    .poll(
+      async () => (await callOk<{ isBlindMode: boolean }>(request, serve, 'settings:get', {})).isBlindMode,
+    )
     .toBe(true);
 
   await page.reload();
   await expect(page.getByTestId('team-blind-mode')).toBeChecked();
   await page.getByTestId('team-blind-mode').uncheck();
   await expect
-    .poll(async () => (await call<{ isBlindMode: boolean }>(request, serve, 'settings:get', {})).isBlindMode)
+    .poll(
+      async () => (await callOk<{ isBlindMode: boolean }>(request, serve, 'settings:get', {})).isBlindMode,
+    )
     .toBe(false);
   await page.reload();
   await expect(page.getByTestId('team-section')).toBeVisible();

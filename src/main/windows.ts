@@ -8,8 +8,15 @@ const rendererFile = join(here, '../renderer/index.html');
 
 /** The origin the app's own pages come from; IPC and navigation are allowed from it alone. */
 export function isAppUrl(url: string): boolean {
-  if (rendererDevUrl !== undefined && url.startsWith(rendererDevUrl)) return true;
-  return url.startsWith(pathToFileURL(rendererFile).href);
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return false;
+  }
+  // Whole-origin / whole-path comparison: a prefix match would also accept `index.html.evil`.
+  if (rendererDevUrl !== undefined && parsed.origin === new URL(rendererDevUrl).origin) return true;
+  return parsed.protocol === 'file:' && parsed.pathname === pathToFileURL(rendererFile).pathname;
 }
 
 /** Denies every permission request (camera, notifications, …): the workbench needs none. */

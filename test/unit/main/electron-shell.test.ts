@@ -1,3 +1,4 @@
+import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { requestChannels } from '../../../src/shared/contract';
 import { fakeBackendInfo } from '../../helpers/fake-backend';
@@ -11,6 +12,7 @@ const recorded = vi.hoisted(() => ({
   contentsHandlers: new Map<string, (...args: unknown[]) => unknown>(),
   windowOpenHandler: null as null | ((details: { url: string }) => { action: string }),
   permissionHandler: null as null | ((c: unknown, p: string, cb: (ok: boolean) => void) => void),
+  loadedFile: null as string | null,
 }));
 
 vi.mock('electron', () => {
@@ -23,7 +25,8 @@ vi.mock('electron', () => {
       recorded.windowOptions.push(options);
     }
     once(): void {}
-    loadFile(): Promise<void> {
+    loadFile(file: string): Promise<void> {
+      recorded.loadedFile = file;
       return Promise.resolve();
     }
     loadURL(): Promise<void> {
@@ -70,6 +73,16 @@ describe('Electron window hardening', () => {
     recorded.contentsHandlers.get('will-navigate')?.({ preventDefault: prevented }, 'https://evil.example/');
     expect(prevented).toHaveBeenCalledTimes(1);
     expect(isAppUrl('https://evil.example/')).toBe(false);
+    // The app's own page (with a hash route) counts; a file whose name only starts like it does not.
+    const page = recorded.loadedFile;
+    expect(page, 'the window loads the built page from disk').not.toBeNull();
+    if (page !== null) {
+      const href = pathToFileURL(page).href;
+      expect(isAppUrl(`${href}#/features`)).toBe(true);
+      expect(isAppUrl(`${href}.evil`)).toBe(false);
+      expect(isAppUrl(`${href}/../../secret.html`)).toBe(false);
+    }
+    expect(isAppUrl('not a url')).toBe(false);
 
     const granted: boolean[] = [];
     recorded.permissionHandler?.(null, 'media', (ok) => granted.push(ok));

@@ -10,7 +10,7 @@ import { ActivationsService } from './services/activations-service';
 import { AnnotationService } from './services/annotation-service';
 import { AttributionService } from './services/attribution-service';
 import { DashboardsService } from './services/dashboards-service';
-import { findDemoCorpusFile, findDemoStudyDir } from './services/demo-resources';
+import { findAppDir, findDemoCorpusFile, findDemoStudyDir } from './services/demo-resources';
 import { dispatch, type CallContext, type Handlers } from './services/dispatch';
 import { EventBus } from './services/event-bus';
 import { FeaturesService } from './services/features-service';
@@ -20,6 +20,7 @@ import type { CallSession } from './services/session-access';
 import { StudyService } from './services/study-service';
 import { TrainingService } from './services/training-service';
 import { createStore, type Store } from './store/store';
+import { defaultPathPolicy } from './services/path-policy';
 
 export const appVersion: string = packageJson.version;
 export const appName: string = packageJson.productName;
@@ -150,13 +151,14 @@ export function createWorkbench(options: WorkbenchOptions): Workbench {
       if (keys.includes('backendPreference')) backendInfo = null;
     },
   });
+  const pathPolicy = defaultPathPolicy({ dataDir: options.dataDir, appDir: findAppDir() });
   return {
     store,
     runner,
     bus,
     handlers,
     backend,
-    invoke: (channel, input, context) => dispatch(handlers, channel, input, context),
+    invoke: (channel, input, context) => dispatch(handlers, channel, input, context, { pathPolicy }),
     sessionForToken: (token) => annotation.sessionForToken(token),
     close: async () => {
       await runner.shutdown();

@@ -41,3 +41,13 @@ export function findDemoStudyDir(cwd: string = process.cwd()): string | null {
   ];
   return candidates.find((path) => existsSync(join(path, 'study.json'))) ?? null;
 }
+
+/** The app's folder (the one with package.json and resources/), or null when it cannot be found. */
+export function findAppDir(cwd: string = process.cwd()): string | null {
+  const relative = ['../..', '../../..'];
+  const candidates = [...relative.map((r) => fileURLToPath(new URL(r, import.meta.url))), cwd];
+  return (
+    candidates.find((dir) => existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'resources'))) ??
+    null
+  );
+}

@@ -7,6 +7,7 @@ import {
 } from '../../shared/contract';
 import { AppError, describeZodError, fail, ok, type Result } from '../../shared/result';
 import { authorize, ownerSession, type CallSession } from './session-access';
+import { pathOutsideRoots, type PathPolicy } from './path-policy';
 
 /** Who is calling; adapters fill it in. */
 export interface CallContext {
@@ -32,6 +33,8 @@ export interface DispatchOptions {
   /** Check handler outputs against the contract too (tests and development). */
   shouldValidateOutput?: boolean;
   onInternalError?: (channel: string, error: unknown) => void;
+  /** Folders that paths in inputs must lie in (the adapters' calls); no check when left out. */
+  pathPolicy?: PathPolicy;
 }
 
 /**
@@ -57,6 +60,18 @@ export async function dispatch(
   }
   const access = authorize(channel, parsed.data, sessionOf(context));
   if (!access.ok) return fail('unauthorized', clip(access.message), access.field);
+  if (options.pathPolicy !== undefined) {
+    const outside = pathOutsideRoots(access.input, options.pathPolicy);
+    if (outside !== null)
+      return fail(
+        'invalid_input',
+        clip(
+          `${outside.path} is outside the folders the workbench may use (${options.pathPolicy.roots.join(', ')}); ` +
+            'add a folder with CTT_ALLOWED_ROOTS.',
+        ),
+        outside.field,
+      );
+  }
   try {
     const handler = handlers[channel] as (input: unknown, context: CallContext) => unknown;
     const value = await handler(access.input, context);

@@ -1,3 +1,4 @@
+import type { ComponentType } from 'react';
 import {
   Bar,
   BarChart,
@@ -87,21 +88,7 @@ const compactTokens = (n: number): string =>
         : `${n}`;
 
 /** One small chart of a feature's timeline: one value per checkpoint over tokens seen (or order). */
-function TimelineChart({
-  timeline,
-  dataKey,
-  title,
-  color,
-  testId,
-  domain,
-}: {
-  timeline: FeatureTimeline;
-  dataKey: keyof Pick<TimelinePoint, 'ie' | 'relIE' | 'decoderNorm'>;
-  title: string;
-  color: string;
-  testId: string;
-  domain?: [number, number];
-}) {
+function TimelineChart({ timeline, dataKey, title, color, testId, domain }: TimelinePlotProps) {
   const isLog = timeline.axis === 'tokens';
   const xs = timeline.points.map((p) => p.x);
   const label = (x: number): string =>
@@ -137,19 +124,31 @@ function TimelineChart({
   );
 }
 
-/** A feature's lifecycle: signed IE, RelIE share and decoder norm per checkpoint. */
-export function FeatureTimelineCharts({ timeline }: { timeline: FeatureTimeline }) {
+export interface TimelinePlotProps {
+  timeline: FeatureTimeline;
+  dataKey: keyof Pick<TimelinePoint, 'ie' | 'relIE' | 'decoderNorm'>;
+  title: string;
+  color: string;
+  testId: string;
+  domain?: [number, number];
+}
+
+/**
+ * A feature's lifecycle: signed IE, RelIE share and decoder norm per checkpoint, each drawn by `Plot`
+ * (recharts here; plain SVG on the Features page, where switches must be fast).
+ */
+export function TimelineSet({
+  timeline,
+  Plot,
+}: {
+  timeline: FeatureTimeline;
+  Plot: ComponentType<TimelinePlotProps>;
+}) {
   const hasNorms = timeline.points.some((p) => p.decoderNorm !== null);
   return (
     <div className="chart-grid">
-      <TimelineChart
-        timeline={timeline}
-        dataKey="ie"
-        title="Signed IE"
-        color="#3b6ea5"
-        testId="timeline-ie"
-      />
-      <TimelineChart
+      <Plot timeline={timeline} dataKey="ie" title="Signed IE" color="#3b6ea5" testId="timeline-ie" />
+      <Plot
         timeline={timeline}
         dataKey="relIE"
         title="RelIE share"
@@ -158,7 +157,7 @@ export function FeatureTimelineCharts({ timeline }: { timeline: FeatureTimeline 
         domain={[0, 1]}
       />
       {hasNorms ? (
-        <TimelineChart
+        <Plot
           timeline={timeline}
           dataKey="decoderNorm"
           title="Decoder norm ‖W_dec‖"
@@ -172,4 +171,8 @@ export function FeatureTimelineCharts({ timeline }: { timeline: FeatureTimeline 
       )}
     </div>
   );
+}
+
+export function FeatureTimelineCharts({ timeline }: { timeline: FeatureTimeline }) {
+  return <TimelineSet timeline={timeline} Plot={TimelineChart} />;
 }

@@ -1,4 +1,4 @@
-import { categoryColors } from '../charts/AttributionCharts';
+import { TimelineSet, type TimelinePlotProps } from '../charts/AttributionCharts';
 import type { FeatureTimeline, TimelinePoint } from '../charts/attribution-view';
 import { compactTokens, linearScale, linePath, logScale, niceTicks, tickLabel } from './chart-geometry';
 import { formatActivation } from './shading';
@@ -12,57 +12,15 @@ const svgStyle = { width: '100%', height: 'auto', display: 'block', overflow: 'v
 const textProps = { fill: 'currentColor', fillOpacity: 0.7, fontSize: 11 } as const;
 const gridProps = { stroke: 'currentColor', strokeOpacity: 0.15 } as const;
 
-type TimelineKey = keyof Pick<TimelinePoint, 'ie' | 'relIE' | 'decoderNorm'>;
-
 /** A feature's lifecycle: signed IE, RelIE share and decoder norm per checkpoint. */
 export function FeatureTimelines({ timeline }: { timeline: FeatureTimeline }) {
-  const hasNorms = timeline.points.some((p) => p.decoderNorm !== null);
-  return (
-    <div className="chart-grid">
-      <TimelinePlot timeline={timeline} dataKey="ie" title="Signed IE" color="#3b6ea5" testId="timeline-ie" />
-      <TimelinePlot
-        timeline={timeline}
-        dataKey="relIE"
-        title="RelIE share"
-        color={categoryColors[timeline.category]}
-        testId="timeline-relie"
-        domain={[0, 1]}
-      />
-      {hasNorms ? (
-        <TimelinePlot
-          timeline={timeline}
-          dataKey="decoderNorm"
-          title="Decoder norm ‖W_dec‖"
-          color="#d08b2c"
-          testId="timeline-decnorm"
-        />
-      ) : (
-        <p className="muted" data-testid="timeline-no-norms">
-          This result kept no decoder norms; attribute again to see them.
-        </p>
-      )}
-    </div>
-  );
+  return <TimelineSet timeline={timeline} Plot={TimelinePlot} />;
 }
 
 const plot = { width: 400, height: 140, left: 46, right: 14, top: 8, bottom: 34 };
 
 /** One value per checkpoint over tokens seen (log axis) or checkpoint order. */
-function TimelinePlot({
-  timeline,
-  dataKey,
-  title,
-  color,
-  testId,
-  domain,
-}: {
-  timeline: FeatureTimeline;
-  dataKey: TimelineKey;
-  title: string;
-  color: string;
-  testId: string;
-  domain?: [number, number];
-}) {
+function TimelinePlot({ timeline, dataKey, title, color, testId, domain }: TimelinePlotProps) {
   const { width, height, left, right, top, bottom } = plot;
   const points = timeline.points;
   const values = points.map((p) => p[dataKey]).filter((v): v is number => v !== null);

@@ -26,6 +26,25 @@ export const backendInfoSchema = z.object({
 });
 export type BackendInfo = z.infer<typeof backendInfoSchema>;
 
+/** Crosscoder training engine: the native addon (OpenBLAS, fused step) or tfjs on its backend. */
+export const engineNameSchema = z.enum(['native', 'tfjs']);
+export type EngineName = z.infer<typeof engineNameSchema>;
+export const enginePreferenceSchema = z.enum(['auto', ...engineNameSchema.options]);
+export type EnginePreference = z.infer<typeof enginePreferenceSchema>;
+export const engineInfoSchema = z.object({
+  engine: engineNameSchema,
+  preference: enginePreferenceSchema,
+  /** Why this engine (`native engine did not build: OpenBLAS not found …`). */
+  reason: z.string(),
+  native: z.object({
+    ok: z.boolean(),
+    /** The OpenBLAS build it links to, or why it is unavailable. */
+    detail: z.string(),
+    threads: z.number().int().nullable(),
+  }),
+});
+export type EngineInfo = z.infer<typeof engineInfoSchema>;
+
 export const appInfoSchema = z.object({
   appName: z.string(),
   appVersion: z.string(),
@@ -35,6 +54,7 @@ export const appInfoSchema = z.object({
   dataDir: z.string(),
   schemaVersion: z.number().int(),
   backend: backendInfoSchema.nullable(),
+  engine: engineInfoSchema.nullable().optional(),
 });
 export type AppInfo = z.infer<typeof appInfoSchema>;
 

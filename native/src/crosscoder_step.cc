@@ -1,0 +1,3 @@
+#include "crosscoder_step.h"
+
+void InitCrosscoderStep(Napi::Env, Napi::Object) {}

@@ -2,7 +2,8 @@
 // Builds the native compute engine (native/, an N-API addon linked to OpenBLAS) during `npm ci` and
 // `npm run build:native`. A machine without OpenBLAS or a compiler still installs: the build is skipped
 // or fails softly, and native/build-status.json says why (`ctt info` and the Training page show it).
-// `--strict` makes a failed build exit non-zero. `CTT_SKIP_NATIVE=1` skips the build on purpose.
+// `--strict` makes a failed build exit non-zero. `CTT_SKIP_NATIVE=1` skips the build on purpose;
+// `CTT_NATIVE_STATUS_FILE` writes the status elsewhere (tests).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -11,11 +12,11 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const nativeDir = join(root, 'native');
-const statusFile = join(nativeDir, 'build-status.json');
+const statusFile = process.env.CTT_NATIVE_STATUS_FILE || join(nativeDir, 'build-status.json');
 const isStrict = process.argv.includes('--strict');
 
 function finish(ok, reason, extra = {}) {
-  mkdirSync(nativeDir, { recursive: true });
+  mkdirSync(dirname(statusFile), { recursive: true });
   const status = { ok, reason, builtAt: new Date().toISOString(), node: process.version, ...extra };
   writeFileSync(statusFile, JSON.stringify(status, null, 2) + '\n');
   console.log(`native engine: ${ok ? 'built' : 'not built'} (${reason})`);

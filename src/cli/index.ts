@@ -1,9 +1,10 @@
 import { Command, Option } from 'commander';
 import { parseBackendPreference } from '../core/backend';
+import { parseEnginePreference } from '../core/engine';
 import { appVersion } from '../main/workbench';
 import { runInfo } from './info-command';
 import { registerModelCommands } from './model-commands';
-import { backendOption, dataDirOption, parsePort, parseSizes } from './options';
+import { backendOption, dataDirOption, engineOption, parsePort, parseSizes } from './options';
 import { registerPipelineCommand } from './pipeline-command';
 import { runSelfTest } from './self-test-command';
 import { runServe } from './serve-command';
@@ -20,11 +21,18 @@ export function buildProgram(): Command {
 
   program
     .command('info')
-    .description('print app version, Node version, the tfjs backend and why it was chosen')
+    .description(
+      'print app version, Node version, the tfjs backend, the training engine and why they were chosen',
+    )
     .addOption(backendOption())
+    .addOption(engineOption())
     .option('--json', 'print JSON')
-    .action(async (options: { backend?: string; json?: boolean }) => {
-      await runInfo({ backend: parseBackendPreference(options.backend), isJson: options.json === true });
+    .action(async (options: { backend?: string; engine?: string; json?: boolean }) => {
+      await runInfo({
+        backend: parseBackendPreference(options.backend),
+        engine: parseEnginePreference(options.engine),
+        isJson: options.json === true,
+      });
     });
 
   program

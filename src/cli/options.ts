@@ -8,6 +8,14 @@ export const backendOption = (): Option =>
     .choices(['auto', ...backendChain])
     .env('CTT_BACKEND');
 
+export const engineOption = (): Option =>
+  new Option(
+    '--engine <name>',
+    'crosscoder training engine: native (OpenBLAS), tfjs, or auto (default: CTT_ENGINE, then auto)',
+  )
+    .choices(['auto', 'native', 'tfjs'])
+    .env('CTT_ENGINE');
+
 export const dataDirOption = (): Option =>
   new Option('--data-dir <path>', 'folder of the workbench database and files').env('CTT_DATA_DIR');
 

@@ -1,3 +1,4 @@
+import { selectEngine } from '../../core/engine';
 import type { AppInfo, BackendInfo } from '../../shared/domain';
 import type { JobRunner } from '../jobs/job-runner';
 import type { Store } from '../store/store';
@@ -96,7 +97,10 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     bundles,
   } = servicesOf(deps);
   return {
-    'app:info': async () => ({ ...deps.appInfo(), backend: await deps.backend() }),
+    'app:info': async () => {
+      const backend = await deps.backend();
+      return { ...deps.appInfo(), backend, engine: selectEngine('auto', backend?.backend) };
+    },
     'settings:get': () => store.settings.get(),
     'settings:update': (patch) => {
       const next = store.settings.update(patch);

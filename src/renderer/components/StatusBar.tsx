@@ -24,6 +24,15 @@ export function StatusBar({ info, transport, jobs, onCancel, onOpenJobs }: Statu
         Backend: <strong>{backend ? backend.backend : info ? 'unavailable' : '…'}</strong>
         {backend && <span className="muted"> — {backend.reason}</span>}
       </span>
+      {info?.engine && (
+        <span
+          className="statusbar__backend"
+          data-testid="status-engine"
+          title={`Crosscoder training engine: ${info.engine.reason}. Native: ${info.engine.native.detail}`}
+        >
+          Engine: <strong>{info.engine.engine}</strong>
+        </span>
+      )}
       <span className="statusbar__jobs" data-testid="status-jobs">
         {running.length === 0 ? (
           <span className="muted">No running jobs</span>

@@ -13,8 +13,9 @@ import { createTmpDirs } from '../helpers/tmp-dir';
 // kill -9 in the middle of the long jobs, then the same command again:
 //  - `ctt extract` resumes after its last complete shard and ends with the same store, byte for byte,
 //    as an uninterrupted run;
-//  - a `ctt serve` killed while it trains leaves the run marked failed with a reason; after a restart
-//    `training:resume` continues from the last save and finishes.
+//  - a `ctt serve` killed while it trains leaves the run marked failed with a reason (once its job's
+//    heartbeat is past the stale limit, CTT_JOB_STALE_MS); after a restart `training:resume` continues
+//    from the last save and finishes.
 
 const tmp = createTmpDirs('ctt-rel-extract-');
 const children: ServeChild[] = [];
@@ -126,7 +127,10 @@ describe('kill -9 of ctt serve while it trains', () => {
   it('marks the run failed with a reason on restart; training:resume continues from the last save', async () => {
     expect(resumedStore).not.toBe('');
     const dataDir = tmp.make();
-    const first = await startServeChild(dataDir);
+    // A killed workbench's jobs are failed once their heartbeat is older than the stale limit (30 s by
+    // default): both servers take a short one so the restart sees the job abandoned within seconds.
+    const serveEnv = { env: { CTT_JOB_STALE_MS: '2000' } };
+    const first = await startServeChild(dataDir, [], serveEnv);
     children.push(first);
     const steps = 400;
     const { runId, jobId } = await must(
@@ -157,18 +161,28 @@ describe('kill -9 of ctt serve while it trains', () => {
     // The run folder has a save from before the kill.
     expect(readdirSync(join(dataDir, 'runs', runId, 'saves')).length).toBeGreaterThan(0);
 
-    const second = await startServeChild(dataDir);
+    const second = await startServeChild(dataDir, [], serveEnv);
     children.push(second);
-    const job = await must(second.invoke<JobSnapshot>('jobs:get', { jobId }), 'jobs:get');
+    // At its start if the heartbeat is already stale, else at one of its heartbeat ticks.
+    let job = await must(second.invoke<JobSnapshot>('jobs:get', { jobId }), 'jobs:get');
+    const failBy = Date.now() + 10_000;
+    while (job.state !== 'failed' && Date.now() < failBy) {
+      await sleep(100);
+      job = await must(second.invoke<JobSnapshot>('jobs:get', { jobId }), 'jobs:get');
+    }
     expect(job.state).toBe('failed');
-    expect(job.error).toMatch(/stopped while this job was queued or running/);
+    expect(job.error).toMatch(
+      /workbench that ran this job stopped while it was queued or running \(no heartbeat since/,
+    );
     const failed = (await must(second.invoke<RunSummary[]>('runs:list', {}), 'runs:list')).find(
       (r) => r.id === runId,
     )!;
     expect(failed).toMatchObject({ status: 'failed', canResume: true });
     const detail = await must(second.invoke<RunDetail>('runs:get', { runId }), 'runs:get');
-    // The run takes its job's reason (the runner marks every job the dead process left as failed).
-    expect(detail.error).toMatch(/The app stopped (while this job|before this run)/);
+    // The run says what happened and where a resume goes on from (the step of the last save).
+    expect(detail.error).toMatch(
+      /^The workbench stopped while training this run; resume it to continue from its last save \(step \d+\)\.$/,
+    );
 
     const resumed = await must(
       second.invoke<{ jobId: string }>('training:resume', { runId }),

@@ -55,6 +55,53 @@ function tokenContent(value: unknown): string | null {
   return null;
 }
 
+/** Above any real vocabulary (the largest are ~260k); a larger id is a corrupt or hostile file. */
+export const maxTokenId = 10_000_000;
+
+/**
+ * The largest token id in tokenizer.json: `model.vocab` (an object piece → id for BPE, WordPiece and
+ * WordLevel; an array of [piece, score] for Unigram, whose ids are the indices) and `added_tokens[].id`.
+ * Read from the JSON because the library's `get_vocab` walks every id up to the largest (a minute for
+ * an id near 2^31). Throws naming the file and the token for an id that is not a whole number in
+ * 0..maxTokenId; leaves other structural problems to the library. -1 when there are no tokens.
+ */
+function largestTokenId(path: string, tokenizerJson: Record<string, unknown>): number {
+  let maxId = -1;
+  const check = (id: unknown, token: string, where: string): void => {
+    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > maxTokenId) {
+      throw new ModelFileError(
+        path,
+        `token ${JSON.stringify(token).slice(0, 80)} in ${where} has id ${String(JSON.stringify(id)).slice(0, 40)}; ` +
+          `token ids must be whole numbers from 0 to ${maxTokenId}`,
+      );
+    }
+    maxId = Math.max(maxId, id);
+  };
+  const model = tokenizerJson['model'];
+  const vocab =
+    typeof model === 'object' && model !== null ? (model as { vocab?: unknown }).vocab : undefined;
+  if (Array.isArray(vocab)) {
+    if (vocab.length > maxTokenId + 1) {
+      throw new ModelFileError(
+        path,
+        `model.vocab has ${vocab.length} tokens; at most ${maxTokenId + 1} are allowed`,
+      );
+    }
+    maxId = vocab.length - 1;
+  } else if (typeof vocab === 'object' && vocab !== null) {
+    for (const [piece, id] of Object.entries(vocab)) check(id, piece, 'model.vocab');
+  }
+  const added = tokenizerJson['added_tokens'];
+  if (Array.isArray(added)) {
+    added.forEach((token: unknown, i) => {
+      if (typeof token !== 'object' || token === null || !('id' in token)) return;
+      const content = tokenContent(token) ?? `#${i}`;
+      check((token as { id: unknown }).id, content, `added_tokens[${i}]`);
+    });
+  }
+  return maxId;
+}
+
 /**
  * Loads `tokenizer.json` (and `tokenizer_config.json` beside it, if present) from a model folder or a
  * path to the tokenizer.json itself.
@@ -66,6 +113,7 @@ export async function loadTokenizer(folderOrPath: string): Promise<LmTokenizer> 
   const tokenizerJson = (await readJson(path, 'tokenizer.json', false))!;
   const tokenizerConfig =
     (await readJson(join(dir, 'tokenizer_config.json'), 'tokenizer_config.json', true)) ?? {};
+  const maxId = largestTokenId(path, tokenizerJson);
   // The library iterates added_tokens unconditionally; hand-written files may omit it.
   const normalizedJson = { added_tokens: [], ...tokenizerJson };
 
@@ -79,8 +127,6 @@ export async function loadTokenizer(folderOrPath: string): Promise<LmTokenizer> 
   const model = tokenizerJson['model'] as Record<string, unknown> | undefined;
   const unkToken = tokenContent(model?.['unk_token']) ?? tokenContent(tokenizerConfig['unk_token']);
   const unkId = unkToken === null ? null : (tokenizer.token_to_id(unkToken) ?? null);
-  let maxId = -1;
-  for (const id of tokenizer.get_vocab(true).values()) maxId = Math.max(maxId, id);
 
   return {
     path,

@@ -1,8 +1,28 @@
 import { access } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { findWeightProblems, readModelFolder, type ModelFolder } from '../../core/hf/model-folder';
+import { ModelFileError } from '../../core/hf/safetensors';
 import { loadTokenizer } from '../../core/hf/tokenizer';
 import type { CheckpointValidation } from '../../shared/domain';
+import { AppError } from '../../shared/result';
+
+/**
+ * Refuses, as `invalid_input` on `field`, a model folder whose config.json the model loader would
+ * refuse: not JSON, not an object, an unknown architecture, a missing or invalid field (the message
+ * names the file and the field). It reads the folder as loadLanguageModel does (config.json first, then
+ * the safetensors headers); problems with weights or the tokenizer are left to
+ * `validateCheckpointFolder`, since a folder may still be filling up when it is added.
+ */
+export async function requireLoadableConfig(dir: string, field: string): Promise<void> {
+  const configPath = join(resolve(dir), 'config.json');
+  try {
+    await readModelFolder(dir);
+  } catch (error) {
+    if (error instanceof ModelFileError && error.file === configPath) {
+      throw new AppError('invalid_input', error.message, field);
+    }
+  }
+}
 
 /**
  * Whether a checkpoint folder can feed a long job: config.json parses, every safetensors header reads

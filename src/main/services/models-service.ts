@@ -19,7 +19,7 @@ import {
   type CheckpointDraft,
   type TokenRule,
 } from './checkpoint-sources';
-import { validateCheckpointFolder } from './checkpoint-validation';
+import { requireLoadableConfig, validateCheckpointFolder } from './checkpoint-validation';
 
 /** The project that holds model families until the UI has projects of its own. */
 export const defaultProjectName = 'Default project';
@@ -32,7 +32,8 @@ export interface ModelsServiceOptions {
 /**
  * The checkpoint manager: model families of the default project, their revisions with tokens seen,
  * and a completeness check per checkpoint before long jobs. All file-system reads happen before the
- * store is touched, so a failed add stores nothing.
+ * store is touched, so a failed add stores nothing; a local folder whose config.json the model loader
+ * would refuse is refused at add time.
  */
 export class ModelsService {
   private readonly defaultCacheDir: () => string;
@@ -101,6 +102,9 @@ export class ModelsService {
     if (source.kind === 'folder') {
       const rule = { tokensPerStep, scheme: tokenSchemeOf({ family: input.family, name: input.name }) };
       drafts = await findFolderCheckpoints(source.path, rule, 'input.source.path');
+      for (const draft of drafts) {
+        if (draft.path !== null) await requireLoadableConfig(draft.path, 'input.source.path');
+      }
       sourceText = source.path;
     } else {
       const scheme = tokenSchemeOf({ family: input.family, name: input.name, source: source.repo });
@@ -157,6 +161,7 @@ export class ModelsService {
         'input.path',
       );
     }
+    await requireLoadableConfig(input.path, 'input.path');
     const rule: TokenRule = {
       tokensPerStep: model.tokensPerStep,
       scheme: tokenSchemeOf({

@@ -22,6 +22,7 @@ import {
   type TrainingStartInput,
 } from '../../shared/training';
 import type { JobExecutor, JobRunner } from '../jobs/job-runner';
+import { isAbandonedJob } from '../store/jobs-repository';
 import type { Store } from '../store/store';
 import { readStoreShape, type StoreShape } from './activations-service';
 import type { ModelsService } from './models-service';
@@ -56,9 +57,6 @@ export interface TrainingServiceDeps {
 export const evaluationRows = 20_000;
 /** The run kind of crosscoder training runs in the runs table. */
 export const crosscoderRunKind = 'crosscoder';
-
-const interruptedMessage =
-  'The app stopped before this run finished; resume it to continue from its last save.';
 
 /**
  * Crosscoder runs: a run row (config, status, job, result) and a run directory per run, trained by
@@ -219,7 +217,12 @@ export class TrainingService {
     } else {
       this.deps.store.runs.setOutcome(run.id, {
         status: job.state,
-        error: job.error ?? (job.state === 'cancelled' ? 'Cancelled.' : null),
+        error:
+          job.state === 'cancelled'
+            ? (job.error ?? 'Cancelled.')
+            : isAbandonedJob(job)
+              ? stoppedWhileTraining(run)
+              : job.error,
         result: null,
       });
     }
@@ -227,7 +230,8 @@ export class TrainingService {
 
   /**
    * At start-up: runs left `created` or `running` by a process that ended take their job's outcome
-   * (the job runner has marked such jobs failed), so the run list offers Resume.
+   * (the job runner has marked such jobs failed), so the run list offers Resume. A run whose job is
+   * live is another workbench's, training now. Jobs abandoned later reach `onJobSnapshot`.
    */
   reconcile(): void {
     for (const run of this.deps.store.runs.listActive()) {
@@ -238,7 +242,7 @@ export class TrainingService {
       if (this.getRun(run.id).status === run.status) {
         this.deps.store.runs.setOutcome(run.id, {
           status: 'failed',
-          error: interruptedMessage,
+          error: stoppedWhileTraining(run),
           result: null,
         });
       }
@@ -312,6 +316,23 @@ function savedStep(run: Run): number {
       'input.runId',
     );
   }
+}
+
+/** Why a run whose workbench stopped while it trained failed, and where a resume goes on from. */
+function stoppedWhileTraining(run: Run): string {
+  let step: number | null;
+  try {
+    step = savedStep(run);
+  } catch {
+    step = null; // an unreadable run folder: resume says why
+  }
+  const from =
+    step === null
+      ? 'resume it to continue from its last save'
+      : step === 0
+        ? 'it had not saved yet, so a resume starts from step 0'
+        : `resume it to continue from its last save (step ${step})`;
+  return `The workbench stopped while training this run; ${from}.`;
 }
 
 function checkCheckpointCount(shape: StoreShape): void {

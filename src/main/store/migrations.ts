@@ -346,6 +346,19 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX dashboards_by_density ON dashboards(run_id, density, feature_index);
     `,
   },
+  {
+    version: 7,
+    name: 'jobs: owner and heartbeat, so workbenches sharing a data folder leave live jobs alone',
+    sql: `
+      -- The random id of the job runner (one per workbench instance, not per process) that queued or
+      -- runs the job, and when it last said so (Unix ms). Rows from before this migration have neither:
+      -- a job left queued or running by them is treated as abandoned.
+      ALTER TABLE jobs ADD COLUMN owner_id TEXT;
+      ALTER TABLE jobs ADD COLUMN heartbeat_ms INTEGER;
+      -- Every runner looks for abandoned jobs every few seconds: only live jobs are worth indexing.
+      CREATE INDEX jobs_live ON jobs(state) WHERE state IN ('queued', 'running');
+    `,
+  },
 ];
 
 export const latestSchemaVersion = migrations.reduce((max, m) => Math.max(max, m.version), 0);

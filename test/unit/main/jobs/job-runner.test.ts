@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CancelledError } from '../../../../src/core/progress';
-import { JobRunner, type JobExecutor } from '../../../../src/main/jobs/job-runner';
+import { JobRunner, jobLeaseTimingsFromEnv, type JobExecutor } from '../../../../src/main/jobs/job-runner';
+import { abandonedJobMessage } from '../../../../src/main/store/jobs-repository';
 import { createStore, type Store } from '../../../../src/main/store/store';
 import { jobSnapshotSchema, type JobSnapshot } from '../../../../src/shared/domain';
 import { AppError } from '../../../../src/shared/result';
@@ -383,7 +384,7 @@ describe('JobRunner: persistence', () => {
     expect(runner.list()[0]).toMatchObject({ label: 'persisted', params: { sizes: [8] }, result: { ok: 1 } });
   });
 
-  it('a new runner over the same database marks jobs left queued or running as failed, with a reason', async () => {
+  it('a new runner over the same database marks jobs left queued or running by a silent owner as failed, with a reason', async () => {
     const tmp = createTmpDirs('ctt-runner-');
     try {
       const path = join(tmp.make(), 'workbench.sqlite');
@@ -405,16 +406,19 @@ describe('JobRunner: persistence', () => {
 
       const second = createStore(path);
       try {
+        // The next start comes a minute later: the dead runner's heartbeat is past the stale limit.
         const runner2 = new JobRunner({
           jobs: second.jobs,
           execute: fake.execute,
           emit: () => {},
           maxConcurrent: () => 1,
+          now: () => Date.now() + 60_000,
         });
+        runners.push(runner2);
         for (const id of [running.id, queued.id]) {
           const job = runner2.get(id);
           expect(job.state).toBe('failed');
-          expect(job.error).toMatch(/stopped/);
+          expect(job.error).toMatch(/workbench that ran this job stopped.*no heartbeat since/);
           expect(job.finishedAt).not.toBeNull();
         }
         expect(runner2.get(finished.id).state).toBe('cancelled');
@@ -425,5 +429,129 @@ describe('JobRunner: persistence', () => {
     } finally {
       tmp.cleanup();
     }
+  });
+});
+
+describe('JobRunner: ownership across workbenches on one database', () => {
+  const tmp = createTmpDirs('ctt-runner-owners-');
+  afterEach(() => tmp.cleanup());
+
+  /** A runner with its own connection to `path`, short lease timings, and its emits in `seen`. */
+  function runnerOn(path: string, seen: JobSnapshot[], timings = { heartbeatMs: 20, staleAfterMs: 200 }) {
+    const own = createStore(path);
+    const fake = createFakeExecutor();
+    const runner = new JobRunner({
+      jobs: own.jobs,
+      execute: fake.execute,
+      emit: (snapshot) => seen.push(structuredClone(snapshot)),
+      maxConcurrent: () => 1,
+      ...timings,
+    });
+    return { store: own, fake, runner };
+  }
+
+  it('a second runner leaves the jobs of a live one alone, past the stale limit', async () => {
+    const path = join(tmp.make(), 'workbench.sqlite');
+    const a = runnerOn(path, []);
+    const running = a.runner.start('selfTest', {}, 'running in a');
+    const queued = a.runner.start('selfTest', {}, 'queued in a');
+    await a.fake.waitForCall(0);
+    const seenByB: JobSnapshot[] = [];
+    const b = runnerOn(path, seenByB);
+    try {
+      await new Promise((r) => setTimeout(r, 600)); // three stale limits, thirty heartbeats
+      expect(b.store.jobs.get(running.id).state).toBe('running');
+      expect(b.store.jobs.get(queued.id).state).toBe('queued');
+      expect(seenByB).toEqual([]);
+      expect(() => b.runner.cancel(running.id)).toThrow(/runs in another workbench/);
+      a.fake.calls[0]!.resolve('done');
+      await a.fake.waitForCall(1);
+      a.fake.calls[1]!.resolve('done too');
+      await a.runner.idle();
+      expect(b.store.jobs.get(running.id).state).toBe('succeeded');
+      expect(b.store.jobs.get(queued.id).state).toBe('succeeded');
+    } finally {
+      await b.runner.shutdown();
+      await a.runner.shutdown();
+      a.store.close();
+      b.store.close();
+    }
+  });
+
+  it('marks the jobs of a runner that stopped heart-beating failed within the stale limit, and emits them', async () => {
+    const path = join(tmp.make(), 'workbench.sqlite');
+    const seenByB: JobSnapshot[] = [];
+    const b = runnerOn(path, seenByB);
+    const a = runnerOn(path, []);
+    try {
+      const running = a.runner.start('selfTest', {}, 'running in a');
+      const queued = a.runner.start('selfTest', {}, 'queued in a');
+      await a.fake.waitForCall(0);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(b.store.jobs.get(running.id).state).toBe('running');
+      // The workbench "is killed": its heartbeat stops, its worker never settles.
+      const killedAtMs = Date.now();
+      a.store.close();
+      await waitUntil(() => b.store.jobs.get(running.id).state === 'failed', 2000, 'the abandoned job');
+      const tookMs = Date.now() - killedAtMs;
+      for (const id of [running.id, queued.id]) {
+        const job = b.store.jobs.get(id);
+        expect(job).toMatchObject({ state: 'failed', etaMs: null, message: abandonedJobMessage });
+        expect(job.error).toMatch(/^The workbench that ran this job stopped.*\(no heartbeat since \d{4}-/);
+        expect(seenByB.filter((s) => s.id === id)).toEqual([job]);
+      }
+      expect(tookMs).toBeGreaterThanOrEqual(150);
+      expect(tookMs).toBeLessThan(1000);
+    } finally {
+      await b.runner.shutdown();
+      b.store.close();
+    }
+  });
+
+  it('a runner that finds its job ended by another stops working on it and keeps the stored record', async () => {
+    const path = join(tmp.make(), 'workbench.sqlite');
+    const seenByA: JobSnapshot[] = [];
+    // Long timings: the test, not a timer, makes A look silent.
+    const a = runnerOn(path, seenByA, { heartbeatMs: 50, staleAfterMs: 60_000 });
+    const b = runnerOn(path, [], { heartbeatMs: 30_000, staleAfterMs: 60_000 });
+    try {
+      const { id } = a.runner.start('selfTest', {}, 'a');
+      const call = await a.fake.waitForCall(0);
+      a.store.db.prepare('UPDATE jobs SET heartbeat_ms = 0 WHERE id = ?').run(id);
+      b.store.jobs.failAbandoned({
+        staleBeforeMs: Date.now() - 60_000,
+        exceptOwnerId: b.runner.ownerId,
+        nowMs: Date.now(),
+      });
+      await waitUntil(() => call.signal.aborted, 1000, 'the lost job to be aborted');
+      await a.runner.idle();
+      const stored = a.store.jobs.get(id);
+      expect(stored).toMatchObject({ state: 'failed', message: abandonedJobMessage });
+      expect(a.runner.get(id)).toEqual(stored);
+      expect(seenByA.at(-1)).toEqual(stored);
+    } finally {
+      await b.runner.shutdown();
+      await a.runner.shutdown();
+      a.store.close();
+      b.store.close();
+    }
+  });
+
+  it('refuses a heartbeat longer than half the stale limit, and bad CTT_JOB_* values', () => {
+    expect(
+      () =>
+        new JobRunner({
+          jobs: store.jobs,
+          execute: createFakeExecutor().execute,
+          emit: () => {},
+          maxConcurrent: () => 1,
+          heartbeatMs: 600,
+          staleAfterMs: 1000,
+        }),
+    ).toThrow(/at most half the stale limit/);
+    expect(jobLeaseTimingsFromEnv({ CTT_JOB_STALE_MS: '1500' })).toEqual({ staleAfterMs: 1500 });
+    expect(jobLeaseTimingsFromEnv({})).toEqual({});
+    expect(() => jobLeaseTimingsFromEnv({ CTT_JOB_STALE_MS: 'soon' })).toThrow(/CTT_JOB_STALE_MS.*"soon"/);
+    expect(() => jobLeaseTimingsFromEnv({ CTT_JOB_HEARTBEAT_MS: '2.5' })).toThrow(/CTT_JOB_HEARTBEAT_MS/);
   });
 });

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -260,15 +261,59 @@ describe('runs follow their job', () => {
     const { runId } = await start();
     const execution = await fake.waitForCall(0);
     progress(execution, 5, 1);
-    // The process dies: nothing finishes the job, the database stays as it was.
+    // The process dies: nothing finishes the job, the database stays as it was; the next start comes
+    // after the stale limit (its job's heartbeat is a minute old).
     workbench.store.close();
+    const db = new Database(join(dataDir, 'workbench.sqlite'));
+    db.prepare('UPDATE jobs SET heartbeat_ms = heartbeat_ms - 60000').run();
+    db.close();
+    const dir = join(dataDir, 'runs', runId);
+    mkdirSync(dir, { recursive: true });
+    const config = { type: 'l1', nCheckpoints: 2, dModel: 3, nFeatures: 8, steps: 40, batchSize: 16 };
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ step: 4, latest: null, config }));
     workbench = open();
     const [summary] = await value<RunSummary[]>('runs:list', {});
     expect(summary).toMatchObject({ id: runId, status: 'failed', canResume: true, stepsDone: 5 });
-    expect(summary!.error).toMatch(/app stopped/);
+    expect(summary!.error).toBe(
+      'The workbench stopped while training this run; resume it to continue from its last save (step 4).',
+    );
     expect((await value<MetricSeries[]>('runs:metrics', { runId, names: ['loss'] }))[0]!.points).toEqual([
       { step: 5, value: 1 },
     ]);
+  });
+});
+
+describe('two workbenches on one data folder', () => {
+  it("the second leaves the first's training run alone, and fails it within the stale limit once the first dies", async () => {
+    // Both with a 300 ms stale limit (so a 100 ms heartbeat), as `ctt serve` takes it from the env.
+    await workbench.close();
+    const previous = process.env.CTT_JOB_STALE_MS;
+    process.env.CTT_JOB_STALE_MS = '300';
+    let first: Workbench;
+    let second: Workbench;
+    try {
+      first = open();
+      second = open();
+    } finally {
+      if (previous === undefined) delete process.env.CTT_JOB_STALE_MS;
+      else process.env.CTT_JOB_STALE_MS = previous;
+    }
+    workbench = first;
+    const { runId, jobId } = await start();
+    progress(await fake.waitForCall(0), 5, 1);
+    workbench = second; // afterEach closes it
+    const runOf = () => second.store.runs.get(runId);
+    await new Promise((r) => setTimeout(r, 900)); // three stale limits
+    expect(runOf()).toMatchObject({ status: 'running', error: null });
+    expect(second.store.jobs.get(jobId).state).toBe('running');
+    // The first workbench dies (its heartbeat stops with its store); the second notices while it runs.
+    first.store.close();
+    await waitUntil(() => runOf().status === 'failed', 3000, 'the run to fail');
+    expect(second.store.jobs.get(jobId)).toMatchObject({ state: 'failed' });
+    expect(second.store.jobs.get(jobId).error).toMatch(/no heartbeat since/);
+    expect(runOf().error).toBe(
+      'The workbench stopped while training this run; it had not saved yet, so a resume starts from step 0.',
+    );
   });
 });
 

@@ -3,6 +3,7 @@ import { AppError } from '../../../../src/shared/result';
 import type { AnnotationFields, JobSnapshot } from '../../../../src/shared/domain';
 import { annotationFieldsSchema } from '../../../../src/shared/domain';
 import { changedFields } from '../../../../src/main/store/annotations-repository';
+import { isAbandonedJob } from '../../../../src/main/store/jobs-repository';
 import { createStore, type Store } from '../../../../src/main/store/store';
 import { seedAnnotationTargets } from '../../../helpers/seed';
 
@@ -520,27 +521,61 @@ describe('JobsRepository', () => {
     expectAppError(() => store.jobs.get('nope'), 'not_found', 'jobId');
   });
 
-  it('failInterrupted marks queued and running jobs failed with the reason, and only those', () => {
-    store.jobs.put(job('q'));
-    store.jobs.put(job('r', { state: 'running', step: 2, total: 4, etaMs: 500 }));
+  it('failAbandoned marks live jobs with no owner or a stale heartbeat failed, and only those', () => {
+    const lease = (ownerId: string, heartbeatMs: number) => ({ ownerId, heartbeatMs });
+    store.jobs.put(job('q')); // no owner: a row from before owners were recorded
+    store.jobs.put(job('r', { state: 'running', step: 2, total: 4, etaMs: 500 }), lease('gone', 1_000));
+    store.jobs.put(job('live', { state: 'running' }), lease('other', 9_500));
+    store.jobs.put(job('mine', { state: 'running' }), lease('me', 1_000));
     store.jobs.put(job('s', { state: 'succeeded', finishedAt: '2024-01-01T00:00:05.000Z' }));
     store.jobs.put(job('c', { state: 'cancelled' }));
     store.jobs.put(job('f', { state: 'failed', error: 'original' }));
-    expect(store.jobs.failInterrupted('app stopped')).toBe(2);
+    const failed = store.jobs.failAbandoned({ staleBeforeMs: 9_000, exceptOwnerId: 'me', nowMs: 10_000 });
+    expect(failed.map((j) => j.id).sort()).toEqual(['q', 'r']);
     for (const id of ['q', 'r']) {
       const j = store.jobs.get(id);
+      expect(failed.find((x) => x.id === id)).toEqual(j);
       expect(j.state).toBe('failed');
-      expect(j.error).toBe('app stopped');
+      expect(isAbandonedJob(j)).toBe(true);
+      expect(j.error).toMatch(/^The workbench that ran this job stopped while it was queued or running/);
       expect(j.etaMs).toBeNull();
-      expect(j.finishedAt).not.toBeNull();
+      expect(j.finishedAt).toBe(new Date(10_000).toISOString());
     }
+    expect(store.jobs.get('q').error).toMatch(/it left no heartbeat/);
+    expect(store.jobs.get('r').error).toContain(`no heartbeat since ${new Date(1_000).toISOString()}`);
     expect(store.jobs.get('r').step).toBe(2);
+    expect(store.jobs.get('live').state).toBe('running');
+    expect(store.jobs.get('mine').state).toBe('running');
     expect(store.jobs.get('s')).toEqual(
       job('s', { state: 'succeeded', finishedAt: '2024-01-01T00:00:05.000Z' }),
     );
     expect(store.jobs.get('c').state).toBe('cancelled');
     expect(store.jobs.get('f').error).toBe('original');
-    expect(store.jobs.failInterrupted('again')).toBe(0);
+    expect(isAbandonedJob(store.jobs.get('f'))).toBe(false);
+    expect(store.jobs.failAbandoned({ staleBeforeMs: 9_000, exceptOwnerId: 'me', nowMs: 10_000 })).toEqual(
+      [],
+    );
+  });
+
+  it("heartbeat refreshes only the owner's live jobs; an ended job is never written again", () => {
+    store.jobs.put(job('a', { state: 'running' }), { ownerId: 'me', heartbeatMs: 1_000 });
+    store.jobs.put(job('b'), { ownerId: 'me', heartbeatMs: 1_000 });
+    store.jobs.put(job('x', { state: 'running' }), { ownerId: 'other', heartbeatMs: 1_000 });
+    store.jobs.put(job('done', { state: 'succeeded' }), { ownerId: 'me', heartbeatMs: 1_000 });
+    expect(store.jobs.heartbeat('me', 50_000).sort()).toEqual(['a', 'b']);
+    // 'x' is now stale, 'a' and 'b' are not.
+    const failed = store.jobs.failAbandoned({ staleBeforeMs: 40_000, exceptOwnerId: 'third', nowMs: 50_000 });
+    expect(failed.map((j) => j.id)).toEqual(['x']);
+    // The owner of 'x' comes back: its snapshot does not bring the job back to life.
+    expect(
+      store.jobs.put(job('x', { state: 'running', step: 9 }), { ownerId: 'other', heartbeatMs: 60_000 }),
+    ).toBe(false);
+    expect(store.jobs.get('x')).toMatchObject({ state: 'failed', step: 0 });
+    expect(store.jobs.heartbeat('other', 60_000)).toEqual([]);
+    // A snapshot without a lease keeps the owner it had.
+    expect(store.jobs.put(job('a', { state: 'succeeded' }))).toBe(true);
+    const row = store.db.prepare("SELECT owner_id, heartbeat_ms FROM jobs WHERE id = 'a'").get();
+    expect(row).toEqual({ owner_id: 'me', heartbeat_ms: 50_000 });
   });
 });
 

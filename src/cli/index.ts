@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { parseBackendPreference } from '../core/backend';
 import { parseEnginePreference } from '../core/engine';
 import { appVersion } from '../main/workbench';
+import { registerFaithfulnessCommand } from './faithfulness-command';
 import { runInfo } from './info-command';
 import { registerModelCommands } from './model-commands';
 import { backendOption, dataDirOption, engineOption, parsePort, parseSizes } from './options';
@@ -109,6 +110,7 @@ export function buildProgram(): Command {
   registerStudyCommands(program);
   registerReviewCommands(program);
   registerPipelineCommand(program);
+  registerFaithfulnessCommand(program);
 
   return program;
 }

@@ -1,5 +1,6 @@
-import { stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { z } from 'zod';
 import { throwIfAborted } from '../progress';
 import { SeededRandom } from '../random';
 import { readActivationsFileHeader, readActivationsFileActs } from './activations-file';
@@ -9,7 +10,9 @@ import { checkShardHeader, readShardActs } from './shard';
 /*
  * Read side of extracted activations: a store folder (manifest.json + shards) or one safetensors file
  * with `acts` [N,M,D]. Rows come out raw (`readShard`) or as shuffled, optionally normalised batches
- * (`batches`) read through a buffer of a few shards. Legend: N=rows B=batch M=checkpoints D=dModel.
+ * (`batches`) read through a buffer of a few shards. A checkpoint view (`selectCheckpoints`, or a
+ * `*.json` view file naming a store and an order) holds the same rows with the checkpoints permuted
+ * or a subset of them. Legend: N=rows B=batch M=checkpoints D=dModel.
  */
 
 export interface BatchOptions {
@@ -56,6 +59,7 @@ export async function openActivationStore(
   const source = resolve(pathOrDir);
   const info = await stat(source).catch(() => null);
   if (info === null) throw new Error(`${source}: no such activation store or file`);
+  if (info.isFile() && source.endsWith('.json')) return openCheckpointView(source, options);
   if (info.isFile()) return openActivationsFile(source);
   const manifest = await readManifest(source);
   if (manifest === null) throw new Error(`${source}: no ${manifestFileName}: not an activation store`);
@@ -129,6 +133,92 @@ export function estimateScale(acts_NMD: Float32Array, nCheckpoints: number, dMod
     }
   }
   return Float32Array.from(sums, (sum) => (sum > 0 ? Math.sqrt(dModel) / (sum / rows) : 1));
+}
+
+/** A view file: the rows of `source` with its checkpoints `order` (order[k] = source position at k). */
+export const checkpointViewSchema = z.object({
+  format: z.literal('ctt-activations-view'),
+  version: z.literal(1),
+  /** Store folder or activations file; relative paths are relative to the view file's folder. */
+  source: z.string().min(1),
+  order: z.array(z.number().int().min(0)).min(1),
+  /** The revisions at the view's positions, checked against the source's manifest when it has one. */
+  revisions: z.array(z.string()).nullable(),
+});
+export type CheckpointView = z.infer<typeof checkpointViewSchema>;
+
+async function openCheckpointView(
+  file: string,
+  options: { allowIncomplete?: boolean },
+): Promise<ActivationStore> {
+  let view: CheckpointView;
+  try {
+    view = checkpointViewSchema.parse(JSON.parse(await readFile(file, 'utf8')));
+  } catch (error) {
+    const detail = error instanceof z.ZodError ? error.issues[0]?.message : (error as Error).message;
+    throw new Error(`${file}: not an activation view file (${detail ?? 'invalid'})`);
+  }
+  const sourcePath = resolve(dirname(file), view.source);
+  if (sourcePath === file) throw new Error(`${file}: a view cannot name itself as its source`);
+  const store = selectCheckpoints(await openActivationStore(sourcePath, options), view.order);
+  const names = store.manifest?.revisions.map((r) => r.revision) ?? null;
+  if (view.revisions !== null && names !== null && names.join(',') !== view.revisions.join(',')) {
+    throw new Error(
+      `${file}: the view names revisions [${view.revisions.join(', ')}] but selects [${names.join(', ')}] of ${sourcePath}`,
+    );
+  }
+  return store;
+}
+
+/**
+ * The same rows with only the checkpoints `order` (order[k] = the position in `store` of the view's
+ * checkpoint k): a permutation, a subset, or one checkpoint. Batches with the same seed visit the same
+ * rows in the same order as the source store's (the shuffle depends only on the shard sizes and seed).
+ * The manifest, when there is one, lists the selected revisions and scale factors in the view's order;
+ * `source` stays the source folder (its shard files and contexts are the view's).
+ */
+export function selectCheckpoints(store: ActivationStore, order: readonly number[]): ActivationStore {
+  const m = store.nCheckpoints;
+  const d = store.dModel;
+  if (order.length === 0 || order.some((c) => !Number.isInteger(c) || c < 0 || c >= m)) {
+    throw new Error(`checkpoint view [${order.join(', ')}] must pick positions 0…${m - 1} of the store`);
+  }
+  if (new Set(order).size !== order.length)
+    throw new Error(`checkpoint view [${order.join(', ')}] repeats a checkpoint`);
+  const k = order.length;
+  const pick = <T>(values: readonly T[]): T[] => order.map((c) => values[c]!);
+  const manifest: ActivationManifest | null =
+    store.manifest === null
+      ? null
+      : {
+          ...store.manifest,
+          revisions: pick(store.manifest.revisions),
+          nCheckpoints: k,
+          shape: [store.manifest.shape[0], k, d],
+          normSums: store.manifest.normSums.length === m ? pick(store.manifest.normSums) : [],
+          scale: pick(store.manifest.scale),
+        };
+  return createStore({
+    source: store.source,
+    manifest,
+    nCheckpoints: k,
+    dModel: d,
+    shardRows: [...store.shardRows],
+    scale: Float32Array.from(order, (c) => store.scale[c]!),
+    scaleSource: store.scaleSource,
+    read: async (index) => {
+      const rows_NMD = await store.readShard(index);
+      const n = rows_NMD.length / (m * d);
+      const out_NKD = new Float32Array(n * k * d);
+      for (let row = 0; row < n; row++) {
+        for (let j = 0; j < k; j++) {
+          const from = (row * m + order[j]!) * d;
+          out_NKD.set(rows_NMD.subarray(from, from + d), (row * k + j) * d);
+        }
+      }
+      return out_NKD;
+    },
+  });
 }
 
 interface StoreParts {

@@ -8,8 +8,11 @@ export const crosscoderConfigSchema = z
   .object({
     /** `l1`: ReLU features with the decoder-norm-weighted L1 penalty; `batchtopk`: top k·B per batch. */
     type: z.enum(['l1', 'batchtopk']).default('l1'),
-    /** Checkpoints M (2 or 3). */
-    nCheckpoints: z.number().int().min(2).max(3),
+    /**
+     * Checkpoints M: 2 or 3 for a crosscoder; 1 is a sparse autoencoder of one checkpoint (the
+     * per-checkpoint SAEs of the faithfulness checks, src/core/faithfulness/), trained the same way.
+     */
+    nCheckpoints: z.number().int().min(1).max(3),
     /** Residual width d. */
     dModel: z.number().int().positive(),
     /** Dictionary size F. */

@@ -12,6 +12,7 @@ import { runAttributeJob } from './attribute';
 import { runDashboardsJob } from './dashboards';
 import { runEstimateTraining } from './estimate-training';
 import { runExtractActivations } from './extract-activations';
+import { runFaithfulnessJob } from './faithfulness';
 import { runTaskAccuracy } from './task-accuracy';
 import { runTrainCrosscoder } from './train-crosscoder';
 
@@ -51,4 +52,5 @@ export const computeJobs: Record<JobKind, ComputeJob> = {
   estimateTraining: runEstimateTraining,
   attribute: runAttributeJob,
   dashboards: runDashboardsJob,
+  faithfulness: runFaithfulnessJob,
 };

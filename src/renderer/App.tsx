@@ -11,7 +11,8 @@ import { ExportPage } from './pages/ExportPage';
 import { FeaturesPage } from './pages/FeaturesPage';
 import { JobsPage } from './pages/JobsPage';
 import { ModelsPage } from './pages/ModelsPage';
-import { isPageId, pages, type PageId } from './pages/pages';
+import { FaithfulnessPage } from './pages/FaithfulnessPage';
+import { isPageId, pageOfShortcut, pages, type PageId } from './pages/pages';
 import { ReviewPage } from './pages/ReviewPage';
 import { SettingsPage } from './pages/SettingsPage';
 import { TrainingPage } from './pages/TrainingPage';
@@ -44,11 +45,11 @@ export function App() {
   }, []);
   useEffect(() => {
     const onKey = (event: KeyboardEvent): void => {
-      if (event.altKey && /^[1-9]$/.test(event.key)) {
-        const target = pages[Number(event.key) - 1];
+      if (event.altKey && /^[0-9]$/.test(event.key)) {
+        const target = pageOfShortcut(event.key);
         if (target) {
           event.preventDefault();
-          window.location.hash = `#/${target.id}`;
+          window.location.hash = `#/${target}`;
         }
       } else if (event.key === '?' && !isTypingTarget(event.target)) {
         setIsLegendOpen((open) => !open);
@@ -81,13 +82,13 @@ export function App() {
       <nav className="sidebar" aria-label="Workflows">
         <div className="brand">Crosscoder Workbench</div>
         <ul>
-          {pages.map((p, i) => (
+          {pages.map((p) => (
             <li key={p.id}>
               <a
                 href={`#/${p.id}`}
                 className={p.id === page ? 'active' : undefined}
                 aria-current={p.id === page ? 'page' : undefined}
-                title={`Alt+${i + 1}`}
+                title={`Alt+${p.key}`}
               >
                 {p.title}
               </a>
@@ -112,6 +113,8 @@ export function App() {
           <AttributionPage jobs={jobs} onOpenJobs={() => go('jobs')} />
         ) : page === 'features' ? (
           <FeaturesPage jobs={jobs} settings={settings} onSettings={onSettings} />
+        ) : page === 'faithfulness' ? (
+          <FaithfulnessPage jobs={jobs} onOpenJobs={() => go('jobs')} />
         ) : page === 'review' ? (
           <ReviewPage settings={settings} />
         ) : page === 'export' ? (

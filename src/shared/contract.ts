@@ -37,6 +37,7 @@ import {
   sessionSchema,
 } from './annotation';
 import { attributionStartSchema, attributionSummarySchema } from './attribution';
+import { faithfulnessReportFileSchema, faithfulnessStartSchema, featureVerdictsSchema } from './faithfulness';
 import {
   adjudicationSaveSchema,
   adjudicationViewSchema,
@@ -269,6 +270,19 @@ export const requests = {
   },
   /** The demo task files shipped with the app (absolute; empty when this install has none). */
   'attribution:defaults': { input: z.object({}), output: z.object({ taskFiles: z.array(z.string()) }) },
+
+  /** A run's faithfulness report (`<run>/faithfulness/report.json`), or null before the checks ran. */
+  'faithfulness:get': {
+    input: z.object({ runId: z.string().min(1) }),
+    output: faithfulnessReportFileSchema.nullable(),
+  },
+  /** Starts a `faithfulness` job: reordered, seeds, SAEs (trained when asked), held-out, latent scaling. */
+  'faithfulness:start': { input: faithfulnessStartSchema, output: z.object({ jobId: z.string() }) },
+  /** What the run's report says per feature (queue badges, the annotation form); empty without one. */
+  'faithfulness:features': {
+    input: z.object({ runId: z.string().min(1) }),
+    output: featureVerdictsSchema,
+  },
 
   'jobs:list': { input: z.object({}), output: z.array(jobSnapshotSchema) },
   'jobs:get': { input: z.object({ jobId: z.string().min(1) }), output: jobSnapshotSchema },

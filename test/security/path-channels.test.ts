@@ -164,6 +164,12 @@ const pathChannels: {
   },
   { channel: 'features:importStudy', field: 'dir', kind: 'reads', input: (dir) => ({ dir }) },
   {
+    channel: 'faithfulness:start',
+    field: 'activationStore',
+    kind: 'reads',
+    input: (activationStore) => ({ runId: studyRunId, activationStore }),
+  },
+  {
     channel: 'export:write',
     field: 'path',
     kind: 'writes',
@@ -192,6 +198,7 @@ const outsideTarget = (channel: string, field: string): string =>
     'training:start activationStore': join(outside, 'store'),
     'attribution:start taskFile': join(outside, 'task.jsonl'),
     'features:importStudy dir': join(outside, 'study'),
+    'faithfulness:start activationStore': join(outside, 'store'),
     'export:write path': join(outside, 'table.csv'),
     'import:annotationsCsv path': join(outside, 'annotations.csv'),
     'bundle:export path': join(outside, 'review.bundle'),

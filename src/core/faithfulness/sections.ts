@@ -7,6 +7,7 @@ import {
 } from '../../shared/lifecycle';
 import { cohenKappa } from './agreement';
 import { matchCrosscoders, toOrderOf, type DecoderRun } from './decoder-matching';
+import type { MatchedItem } from '../../shared/faithfulness';
 import { matchSummary, saeSection } from './report';
 import { saeAgreement, type CheckedFeature, type SaeDecoders } from './sae-agreement';
 
@@ -62,20 +63,31 @@ export function compareRuns(
   options: { threshold: number; thresholds: Thresholds },
 ): ReturnType<typeof matchSummary> {
   const match = matchCrosscoders(base, other, { threshold: options.threshold });
-  const partner = new Map(
-    match.pairs.filter((p) => p.similarity >= match.threshold).map((p) => [p.row, p.col]),
-  );
+  const pairOf = new Map(match.pairs.map((p) => [p.row, p]));
   const inBaseOrder = new Map([...otherIe].map(([task, ie]) => [task, toOrderOf(ie, match.map)] as const));
   const a: string[] = [];
   const b: string[] = [];
-  for (const item of items) {
-    const col = partner.get(item.feature);
+  const perItem: MatchedItem[] = items.map((item) => {
+    const pair = pairOf.get(item.feature);
+    const isMatched = pair !== undefined && pair.similarity >= match.threshold;
     const ie = inBaseOrder.get(item.task);
-    if (col === undefined || ie === undefined) continue;
-    a.push(item.category);
-    b.push(lifecycleOf(ie, col, options.thresholds).category);
-  }
-  return matchSummary(runId, match, cohenKappa(a, b));
+    const otherCategory =
+      isMatched && ie !== undefined ? lifecycleOf(ie, pair.col, options.thresholds).category : null;
+    if (otherCategory !== null) {
+      a.push(item.category);
+      b.push(otherCategory);
+    }
+    return {
+      task: item.task,
+      feature: item.feature,
+      partner: pair?.col ?? null,
+      similarity: pair?.similarity ?? null,
+      isMatched,
+      category: item.category,
+      otherCategory,
+    };
+  });
+  return matchSummary(runId, match, cohenKappa(a, b), perItem);
 }
 
 /** The feature's W_dec[feature] as [C, D] from W_dec [F, C, D]. */
@@ -99,7 +111,8 @@ export function saeCheck(
     bucket: item.bucket,
     dec_CD: decoderOf(wDec_FCD, item.feature, c, dModel),
   }));
-  return saeSection(source, saeAgreement(features, saes, dModel, { threshold }));
+  const tasks = items.map((item) => item.task);
+  return saeSection(source, saeAgreement(features, saes, dModel, { threshold }), tasks);
 }
 
 /** One claim per feature for latent scaling: its item on the task where its Σ|IE| is largest. */

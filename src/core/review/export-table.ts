@@ -7,6 +7,10 @@
  *   feat_id, run, task, ie_<rev>…, rel_ie_<rev>…, rel_dec_<rev>…, category, bucket, description,
  *   uninterpretable (yes/no), interpretability, complexity, languages, lifecycle_label, annotators
  *   (names joined by "; "), n_annotators, agreement, record (gold | consensus | single | none).
+ * When the run has a faithfulness report (`hasFaithfulness`), two more after lifecycle_label:
+ *   exclusivity_artifact (yes | no; empty when latent scaling says nothing of the feature: not checked,
+ *   or it claims every checkpoint) and faithfulness_matched (yes: matched in every reordered or seed run
+ *   of the report; no: unmatched in one; empty without per-feature matching data).
  * CSV and JSONL are flat, by feature index. LaTeX and Markdown leave out run, task (in the provenance),
  * category and bucket (the groups), uninterpretable ("-" as description), annotators' names and record,
  * and group the rows by RelIE bucket in the paper's order (`table-groups.ts`): bold groups for 3
@@ -37,6 +41,8 @@ export interface ExportFeature {
   bucket: string | null;
   category: LifecycleCategory;
   record: FeatureRecord;
+  /** From the run's faithfulness report (src/shared/faithfulness.ts `featureVerdicts`); null: no verdict. */
+  faithfulness?: { isExclusivityArtifact: boolean | null; isMatched: boolean | null };
 }
 
 export interface ExportInput {
@@ -45,6 +51,8 @@ export interface ExportInput {
   revisions: readonly { revision: string; tokensSeen: number | null }[];
   features: readonly ExportFeature[];
   provenance: Provenance;
+  /** The run has a faithfulness report: the two faithfulness columns are written. */
+  hasFaithfulness?: boolean;
 }
 
 const perCheckpoint = (
@@ -61,7 +69,11 @@ const perCheckpoint = (
   }));
 
 /** Every column, in order; `isPaper` drops those LaTeX and Markdown leave out. */
-export function exportColumns(revisions: ExportInput['revisions'], isPaper: boolean): Column[] {
+export function exportColumns(
+  revisions: ExportInput['revisions'],
+  isPaper: boolean,
+  hasFaithfulness = false,
+): Column[] {
   const all: (Column & { isData?: boolean })[] = [
     { key: 'feat_id', label: 'Feature', type: 'number' },
     { key: 'run', label: 'Run', type: 'text', isData: true },
@@ -77,6 +89,12 @@ export function exportColumns(revisions: ExportInput['revisions'], isPaper: bool
     { key: 'complexity', label: 'Compl.', type: 'number', digits: 2 },
     { key: 'languages', label: 'Languages', type: 'text' },
     { key: 'lifecycle_label', label: 'Human label', type: 'text' },
+    ...(hasFaithfulness
+      ? [
+          { key: 'exclusivity_artifact', label: 'Excl. artifact', type: 'text' as const },
+          { key: 'faithfulness_matched', label: 'Matched', type: 'text' as const },
+        ]
+      : []),
     { key: 'annotators', label: 'Annotators', type: 'text', isData: true },
     { key: 'n_annotators', label: 'Ann.', type: 'number' },
     { key: 'agreement', label: 'Agr.', type: 'number', digits: 2 },
@@ -87,6 +105,8 @@ export function exportColumns(revisions: ExportInput['revisions'], isPaper: bool
 
 const finiteOrNull = (x: number | null | undefined): number | null =>
   x === null || x === undefined || !Number.isFinite(x) ? null : x;
+
+const yesNo = (x: boolean | null | undefined): string => (x === true ? 'yes' : x === false ? 'no' : '');
 
 export function exportRow(input: ExportInput, f: ExportFeature): Row {
   const row: Record<string, string | number | null> = {
@@ -106,6 +126,10 @@ export function exportRow(input: ExportInput, f: ExportFeature): Row {
     agreement: f.record.agreement,
     record: f.record.source,
   };
+  if (input.hasFaithfulness === true) {
+    row.exclusivity_artifact = yesNo(f.faithfulness?.isExclusivityArtifact);
+    row.faithfulness_matched = yesNo(f.faithfulness?.isMatched);
+  }
   input.revisions.forEach((r, m) => {
     row[`ie_${r.revision}`] = finiteOrNull(f.ie[m]);
     row[`rel_ie_${r.revision}`] = finiteOrNull(f.relIe?.[m]);
@@ -116,7 +140,7 @@ export function exportRow(input: ExportInput, f: ExportFeature): Row {
 
 export function exportTable(input: ExportInput, format: ExportFormat): ExportTable {
   const isPaper = format === 'latex' || format === 'md';
-  const columns = exportColumns(input.revisions, isPaper);
+  const columns = exportColumns(input.revisions, isPaper, input.hasFaithfulness === true);
   const rows = [...input.features].sort((a, b) => a.index - b.index).map((f) => exportRow(input, f));
   if (!isPaper) return { columns, groups: [{ key: 'all', label: '', rows }], provenance: input.provenance };
   const bucketByIndex = new Map(input.features.map((f) => [f.index, f.bucket]));

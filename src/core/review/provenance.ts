@@ -29,6 +29,8 @@ export const provenanceSchema = z.object({
   seed: z.number().int().nullable().optional(),
   task: z.string().nullable().optional(),
   annotators: z.array(z.string()).optional(),
+  /** The faithfulness report behind the exclusivity_artifact and faithfulness_matched columns. */
+  faithfulness: z.string().nullable().optional(),
 });
 export type Provenance = z.infer<typeof provenanceSchema>;
 
@@ -71,6 +73,7 @@ export function provenanceLines(input: Provenance): string[] {
   if (p.seed !== undefined && p.seed !== null) lines.push(['seed', String(p.seed)]);
   if (p.task !== undefined && p.task !== null) lines.push(['task', p.task]);
   if (p.annotators !== undefined) lines.push(['annotators', p.annotators.join(', ')]);
+  if (p.faithfulness !== undefined && p.faithfulness !== null) lines.push(['faithfulness', p.faithfulness]);
   lines.push(['app version', p.appVersion], ['created', p.createdAt]);
   return [exportMarker, ...lines.map(([k, v]) => `${k}: ${v.replace(/[\r\n\u2028\u2029]+/g, ' ')}`)];
 }

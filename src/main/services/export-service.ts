@@ -8,11 +8,13 @@ import { type ExportFeature, type ExportInput, renderExport } from '../../core/r
 import type { Provenance } from '../../core/review/provenance';
 import type { ParsedInput } from '../../shared/contract';
 import { annotationFieldsSchema, type AnnotationFields } from '../../shared/domain';
+import { featureVerdicts, verdictTarget, type FeatureVerdict } from '../../shared/faithfulness';
 import { formatLanguages } from '../../shared/languages';
 import { AppError } from '../../shared/result';
 import type { AnnotationsCsvImportResult, ExportFormat, ExportResult } from '../../shared/review';
 import { changedFields } from '../store/annotations-repository';
 import type { Store } from '../store/store';
+import { readFaithfulnessReport } from './faithfulness-service';
 import { resolveAttribution } from './review-service';
 
 export interface ExportServiceDeps {
@@ -98,6 +100,15 @@ export class ExportService {
     const attribution = resolveAttribution(store, input.runId, input.attributionId);
     const run = store.runs.get(input.runId);
     const scores = store.review.scores(attribution.id, { isSelectedOnly: input.features === 'selected' });
+    // The run's faithfulness report, when the checks ran (a broken one is refused, naming the file).
+    const nFeatures = configField(run.config, ['crosscoder', 'nFeatures']);
+    const faithfulness =
+      run.dir === null
+        ? null
+        : readFaithfulnessReport(run.dir, typeof nFeatures === 'number' ? nFeatures : undefined);
+    const verdicts = new Map(
+      (faithfulness === null ? [] : featureVerdicts(faithfulness.report)).map((v) => [v.feature, v]),
+    );
     const gold = store.gold.latestOfRun(input.runId);
     const answers = new Map<number, NamedAnswer[]>();
     for (const a of store.review.currentAnswers(input.runId, ['done']))
@@ -112,6 +123,7 @@ export class ExportService {
         relDec: f.relDec,
         bucket: f.bucket,
         category: f.category,
+        ...(faithfulness === null ? {} : { faithfulness: exportVerdict(verdicts.get(f.index)) }),
         record:
           record === undefined
             ? consensusOf(done, f.category)
@@ -135,6 +147,14 @@ export class ExportService {
       seed: typeof seed === 'number' && Number.isInteger(seed) ? seed : null,
       task: attribution.task,
       annotators,
+      ...(faithfulness === null
+        ? {}
+        : {
+            faithfulness:
+              `${faithfulness.file} of ${faithfulness.report.createdAt}; exclusivity_artifact: latent scaling ` +
+              `on the ${verdictTarget} target, ν ≥ ${faithfulness.report.ratioThreshold.toFixed(3)}; ` +
+              'faithfulness_matched: matched in every reordered and seed run',
+          }),
     };
     return {
       runId: input.runId,
@@ -142,6 +162,7 @@ export class ExportService {
       revisions: attribution.revisions,
       features,
       provenance,
+      hasFaithfulness: faithfulness !== null,
     };
   }
 
@@ -246,6 +267,21 @@ export class ExportService {
       })),
     };
   }
+}
+
+/** A feature's faithfulness cells: the exclusivity verdict, and matched in every comparison run. */
+function exportVerdict(v: FeatureVerdict | undefined): {
+  isExclusivityArtifact: boolean | null;
+  isMatched: boolean | null;
+} {
+  const comparisons = [
+    ...(v?.reordered ? [v.reordered.isMatched] : []),
+    ...(v?.seeds ? [v.seeds.matched === v.seeds.total] : []),
+  ];
+  return {
+    isExclusivityArtifact: v?.exclusivity?.isArtifact ?? null,
+    isMatched: comparisons.length === 0 ? null : comparisons.every(Boolean),
+  };
 }
 
 /** The file column an annotation field comes from (for error messages). */

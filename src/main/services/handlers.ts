@@ -10,6 +10,7 @@ import { DashboardsService } from './dashboards-service';
 import { ExportService } from './export-service';
 import { findDemoStudyDir, findDemoTaskFiles } from './demo-resources';
 import { sessionOf, type Handlers } from './dispatch';
+import { FaithfulnessService } from './faithfulness-service';
 import { FeaturesService } from './features-service';
 import { ModelsService } from './models-service';
 import { ReviewService } from './review-service';
@@ -46,6 +47,8 @@ export interface HandlerDeps {
   exports?: ExportService;
   /** Offline review bundles; one over `store` when omitted. */
   bundles?: BundleService;
+  /** Faithfulness reports and jobs; one over `store` and `runner` when omitted. */
+  faithfulness?: FaithfulnessService;
 }
 
 /** The services createHandlers works with: those given, the rest made over the store and runner. */
@@ -63,6 +66,7 @@ function servicesOf(deps: HandlerDeps) {
     models,
     attribution,
     features,
+    faithfulness: deps.faithfulness ?? new FaithfulnessService({ store, runner }),
     activations:
       deps.activations ?? new ActivationsService({ models, runner, dataDir, demoCorpusFile: null }),
     training: deps.training ?? new TrainingService({ store, runner, models, dataDir, backend: deps.backend }),
@@ -95,6 +99,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     review,
     exports,
     bundles,
+    faithfulness,
   } = servicesOf(deps);
   return {
     'app:info': async () => {
@@ -168,6 +173,10 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'attribution:start': (input) => attribution.start(input),
     'attribution:list': ({ runId }) => attribution.list(runId),
     'attribution:defaults': () => ({ taskFiles: findDemoTaskFiles() }),
+
+    'faithfulness:get': ({ runId }) => faithfulness.get(runId),
+    'faithfulness:start': (input) => faithfulness.start(input),
+    'faithfulness:features': ({ runId }) => faithfulness.features(runId),
 
     'jobs:list': () => runner.list(),
     'jobs:get': ({ jobId }) => runner.get(jobId),

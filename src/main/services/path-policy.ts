@@ -22,6 +22,9 @@ export const pathInputKeys: ReadonlySet<string> = new Set([
   'corpusFile',
   'outDir',
   'activationStore',
+  // faithfulness:start's held-out pair: task ids, or task files given by path.
+  'task',
+  'heldOutTask',
 ]);
 
 export function defaultPathPolicy(options: {

@@ -32,6 +32,9 @@ export const annotatorChannels: ReadonlySet<RequestChannel> = new Set<RequestCha
   'comments:add',
   // Whether the open project is an offline review bundle (a banner; no data).
   'bundle:identity',
+  // The faithfulness verdicts behind the queue's badges and the form's exclusivity-artifact flag
+  // (about the crosscoder, not about anyone's answers).
+  'faithfulness:features',
 ]);
 
 /** Input fields that name an annotator; for an annotator session they must name the caller. */

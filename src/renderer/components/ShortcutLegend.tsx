@@ -16,10 +16,10 @@ export function ShortcutLegend({ onClose }: { onClose: () => void }) {
         <h2>Keyboard shortcuts</h2>
         <table className="table">
           <tbody>
-            {pages.map((p, i) => (
+            {pages.map((p) => (
               <tr key={p.id}>
                 <td>
-                  <kbd>Alt</kbd>+<kbd>{i + 1}</kbd>
+                  <kbd>Alt</kbd>+<kbd>{p.key}</kbd>
                 </td>
                 <td>{p.title}</td>
               </tr>

@@ -1,6 +1,8 @@
 import { useState } from 'react';
 import { lifecycleCategorySchema, maxDescriptionLength, type LifecycleCategory } from '../../shared/domain';
+import type { FeatureVerdict } from '../../shared/faithfulness';
 import type { LanguageSuggestion } from '../../shared/language-suggestion';
+import { FaithfulnessVerdict } from '../faithfulness/VerdictBadges';
 import type { SaveState } from './autosave';
 import { ConflictPanel } from './ConflictPanel';
 import { acceptDescription, clockTime } from './form-model';
@@ -15,6 +17,8 @@ interface AnnotationPaneProps {
   category: LifecycleCategory | null;
   /** The feature's suggested languages (features:get), shown beside the languages field. */
   suggestedLanguages?: LanguageSuggestion | undefined;
+  /** What the run's faithfulness report says of the feature (shown by the lifecycle field). */
+  verdict?: FeatureVerdict | undefined;
   onSubmit: () => void;
   onSkip: () => void;
 }
@@ -25,6 +29,7 @@ export function AnnotationPane({
   featureIndex,
   category,
   suggestedLanguages,
+  verdict,
   onSubmit,
   onSkip,
 }: AnnotationPaneProps) {
@@ -154,6 +159,7 @@ export function AnnotationPane({
             from RelIE: <strong data-testid="lifecycle-from-relie">{category ?? '—'}</strong>
           </span>
         </div>
+        <FaithfulnessVerdict verdict={verdict} />
         <select
           id="fp-lifecycle"
           data-testid="lifecycle-override"

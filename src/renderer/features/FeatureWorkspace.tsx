@@ -1,6 +1,7 @@
 import { memo, useEffect, useLayoutEffect, useRef } from 'react';
 import type { LanguageSuggestion } from '../../shared/language-suggestion';
 import type { AnnotationRevision, JobSnapshot, LifecycleCategory } from '../../shared/domain';
+import type { FeatureVerdict } from '../../shared/faithfulness';
 import { AnnotationPane } from './AnnotationPane';
 import { DashboardPane } from './DashboardPane';
 import { scoresFor } from './dashboard-view';
@@ -30,6 +31,8 @@ export interface WorkspaceProps {
   onShown: (featureId: number) => void;
   /** The page calls this before it switches features (pending edits are saved first). */
   registerFlush: (flush: (() => Promise<boolean>) | null) => void;
+  /** Faithfulness verdicts of the run by feature index (the form's exclusivity-artifact flag). */
+  verdicts: ReadonlyMap<number, FeatureVerdict>;
 }
 
 const focusTargets = {
@@ -89,6 +92,7 @@ export const FeatureWorkspace = memo(function FeatureWorkspace(props: WorkspaceP
         featureIndex={detail?.index ?? null}
         category={scores?.category ?? null}
         suggestedLanguages={detail?.suggestedLanguages}
+        verdict={detail === undefined ? undefined : props.verdicts.get(detail.index)}
       />
     </>
   );
@@ -110,6 +114,7 @@ type FormProps = Pick<
   featureIndex: number | null;
   category: LifecycleCategory | null;
   suggestedLanguages: LanguageSuggestion | undefined;
+  verdict: FeatureVerdict | undefined;
 };
 
 /**
@@ -183,6 +188,7 @@ const FeatureForm = memo(function FeatureForm(props: FormProps) {
         featureIndex={props.featureIndex}
         category={props.category}
         suggestedLanguages={props.suggestedLanguages}
+        verdict={props.verdict}
         onSubmit={() => void ctl.submit('done').then((ok) => ok && props.onNext())}
         onSkip={() => void ctl.submit('skipped').then((ok) => ok && props.onNext())}
       />

@@ -1,6 +1,8 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef } from 'react';
 import type { FeatureQueueItem } from '../../shared/annotation';
+import type { FeatureVerdict } from '../../shared/faithfulness';
+import { VerdictBadges } from '../faithfulness/VerdictBadges';
 import { formatIe, formatShare } from './dashboard-view';
 import { itemAt, type QueueCache } from './queue-cache';
 
@@ -12,10 +14,12 @@ interface QueueListProps {
   activeIndex: number;
   onSelect: (index: number, item: FeatureQueueItem) => void;
   onRange: (start: number, end: number) => void;
+  /** Faithfulness verdicts by feature index (badges); empty without a report. */
+  verdicts: ReadonlyMap<number, FeatureVerdict>;
 }
 
 /** The feature queue as a virtual list: only the rows in view exist in the DOM; pages load on scroll. */
-export function QueueList({ cache, activeIndex, onSelect, onRange }: QueueListProps) {
+export function QueueList({ cache, activeIndex, onSelect, onRange, verdicts }: QueueListProps) {
   const scrollRef = useRef<HTMLDivElement>(null);
   // eslint-disable-next-line react-hooks/incompatible-library
   const virtualizer = useVirtualizer({
@@ -67,7 +71,12 @@ export function QueueList({ cache, activeIndex, onSelect, onRange }: QueueListPr
               style={{ height: rowHeightPx, transform: `translateY(${row.start}px)` }}
             >
               {item ? (
-                <QueueRow item={item} isActive={isActive} onClick={() => onSelect(row.index, item)} />
+                <QueueRow
+                  item={item}
+                  verdict={verdicts.get(item.index)}
+                  isActive={isActive}
+                  onClick={() => onSelect(row.index, item)}
+                />
               ) : (
                 <div className="fp-row fp-row--skeleton" aria-hidden="true" />
               )}
@@ -81,10 +90,12 @@ export function QueueList({ cache, activeIndex, onSelect, onRange }: QueueListPr
 
 function QueueRow({
   item,
+  verdict,
   isActive,
   onClick,
 }: {
   item: FeatureQueueItem;
+  verdict: FeatureVerdict | undefined;
   isActive: boolean;
   onClick: () => void;
 }) {
@@ -118,6 +129,7 @@ function QueueRow({
         </span>
       </div>
       <div className="fp-row__desc">
+        <VerdictBadges verdict={verdict} />
         {item.description === '' ? <span className="muted">no description</span> : item.description}
       </div>
     </div>

@@ -8,6 +8,7 @@ import type {
   QueueStatus,
 } from '../../shared/annotation';
 import type { LifecycleCategory } from '../../shared/domain';
+import type { FeatureVerdict } from '../../shared/faithfulness';
 import type { RunSummary } from '../../shared/training';
 import { categoryOrder } from '../charts/attribution-view';
 import { QueueList } from './QueueList';
@@ -30,6 +31,10 @@ interface QueuePaneProps {
   progress: AnnotatorProgress | undefined;
   onSelect: (index: number, item: FeatureQueueItem) => void;
   onRange: (start: number, end: number) => void;
+  /** Faithfulness verdicts by feature index (queue badges). */
+  verdicts: ReadonlyMap<number, FeatureVerdict>;
+  /** Why the run's faithfulness report could not be read (the queue then has no badges). */
+  verdictsError: string | null;
 }
 
 /** Left pane: what to annotate (run, task, named queue), filters, sort, search and the queue itself. */
@@ -196,11 +201,17 @@ export function QueuePane(props: QueuePaneProps) {
           {props.queueError}
         </p>
       )}
+      {props.verdictsError && (
+        <p className="muted small" data-testid="faith-badges-error" title={props.verdictsError}>
+          No faithfulness badges: {props.verdictsError}
+        </p>
+      )}
       <QueueList
         cache={props.cache}
         activeIndex={props.activeIndex}
         onSelect={props.onSelect}
         onRange={props.onRange}
+        verdicts={props.verdicts}
       />
     </section>
   );

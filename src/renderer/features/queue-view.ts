@@ -71,6 +71,28 @@ export function queryOfView(
   };
 }
 
+/** Where the Features page keeps its view between visits. */
+export const queueViewStorageKey = 'ctt.features.view';
+
+/**
+ * The view that shows one feature of a run (opened from another page): its index searched among all
+ * features of the run, with no filter or named queue hiding it; the sort and the task are kept.
+ */
+export function featureFocusView(view: QueueView, runId: string, index: number): QueueView {
+  return {
+    ...view,
+    runId,
+    attributionId: view.runId === runId ? view.attributionId : null,
+    queueId: null,
+    categories: [],
+    statuses: [],
+    isAssignedOnly: false,
+    isFlaggedOnly: false,
+    isSelectedOnly: false,
+    search: `#${index}`,
+  };
+}
+
 /** Adds or removes one value of a multi-choice filter. */
 export function toggleValue<T>(values: readonly T[], value: T): T[] {
   return values.includes(value) ? values.filter((v) => v !== value) : [...values, value];

@@ -12,7 +12,8 @@ import { FeatureWorkspace } from '../features/FeatureWorkspace';
 import { changedFields, defaultFields, fieldLabels } from '../features/form-model';
 import { indexOfFeature, itemAt } from '../features/queue-cache';
 import { QueuePane } from '../features/QueuePane';
-import { parseQueueView, queryOfView, type QueueView } from '../features/queue-view';
+import { parseQueueView, queryOfView, queueViewStorageKey, type QueueView } from '../features/queue-view';
+import { useFeatureVerdicts } from '../faithfulness/use-verdicts';
 import { NoAttributionState, NoRunState } from '../features/SetupStates';
 import { emptyUndoStack, popUndo, pushUndo } from '../features/undo-stack';
 import { apiErrorOf } from '../features/save-errors';
@@ -20,7 +21,7 @@ import type { SavedEvent } from '../features/use-annotation';
 import { useFeatureQueue } from '../features/use-feature-queue';
 import { useKeyedAsync } from '../features/use-keyed-async';
 
-const viewStorageKey = 'ctt.features.view';
+const viewStorageKey = queueViewStorageKey;
 
 interface FeaturesPageProps {
   jobs: JobSnapshot[];
@@ -172,6 +173,7 @@ function AnnotationWorkbench(props: {
   const progress = useKeyedAsync(runId && attributionId ? `${runId}|${attributionId}` : null, () =>
     api.invoke('annotators:progress', { runId: runId!, attributionId: attributionId! }),
   );
+  const { verdicts, error: verdictsError } = useFeatureVerdicts(runId, props.jobs);
 
   const currentId = selection ?? itemAt(queue.cache, 0)?.featureId ?? null;
   const activeIndex = currentId === null ? -1 : indexOfFeature(queue.cache, currentId);
@@ -326,6 +328,8 @@ function AnnotationWorkbench(props: {
         queues={queues.data}
         cache={queue.cache}
         queueError={queue.error ?? runs.error ?? attributions.error}
+        verdicts={verdicts}
+        verdictsError={verdictsError}
         activeIndex={activeIndex}
         progress={myProgress}
         onSelect={(index, item) => void select(index, item)}
@@ -347,6 +351,7 @@ function AnnotationWorkbench(props: {
           onUndo={onUndo}
           onSaved={onSaved}
           registerFlush={registerFlush}
+          verdicts={verdicts}
         />
       ) : queue.cache.total === 0 ? (
         <>

@@ -47,6 +47,14 @@ const emptyStates: Record<Exclude<PageId, 'jobs' | 'settings'>, EmptyState> = {
       'Every change autosaves with history.',
     ],
   },
+  faithfulness: {
+    lead: 'No faithfulness checks yet. Test whether the features a crosscoder aligns are real.',
+    steps: [
+      'Train a crosscoder and attribute it on a task or two (the categories to check come from there).',
+      'Run the checks: reordered checkpoints, other seeds, independent SAEs, a held-out task, latent scaling.',
+      'Read the verdicts here and as badges in the feature queue.',
+    ],
+  },
   review: {
     lead: 'Nothing to review yet. Agreement and adjudication need annotations from at least two annotators.',
     steps: [

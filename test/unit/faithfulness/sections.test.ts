@@ -77,12 +77,20 @@ describe('compareRuns', () => {
     expect(s).toMatchObject({ runId: 'other', checkpointMap: [2, 1, 0], matched: f, shareMatched: 1 });
     expect(s.kappa).toMatchObject({ value: 1, n: items.length });
     expect(s.confusion.rowLabels).toEqual(['discontinued', 'emerged-late', 'maintained']);
+    // Per item (the queue's badges): the partner is the shuffled feature, with the same category.
+    expect(s.items).toHaveLength(items.length);
+    for (const item of s.items!) {
+      expect(item).toMatchObject({ task: 't', partner: perm[item.feature], isMatched: true });
+      expect(item.similarity).toBeCloseTo(1, 5);
+      expect(item.otherCategory).toBe(item.category);
+    }
   });
 
   it('without the other run IE for the task, matches but leaves κ undefined', () => {
     const s = compareRuns('other', base, other, items, new Map(), options);
     expect(s.matched).toBe(f);
     expect(s.kappa).toMatchObject({ value: null, reason: 'no items to compare', n: 0 });
+    expect(s.items!.every((i) => i.isMatched && i.otherCategory === null)).toBe(true);
   });
 
   it('reading the other IE in its own order (not put back) would swap emerged and discontinued', () => {
@@ -120,5 +128,10 @@ describe('saeCheck', () => {
       ['emerged-late', 1],
     ]);
     expect(s.skipped).toEqual({ other: 1 });
+    expect(s.items!.map((i) => [i.feature, i.category, i.outcome])).toEqual([
+      [0, 'maintained', 'agrees'],
+      [1, 'emerged-late', 'agrees'],
+      [1, 'other', null],
+    ]);
   });
 });

@@ -138,6 +138,9 @@ function spyHandlers() {
     'attribution:start': vi.fn(() => ({ jobId: 'job-6' })),
     'attribution:list': vi.fn(() => []),
     'attribution:defaults': vi.fn(() => ({ taskFiles: [] })),
+    'faithfulness:get': vi.fn(() => null),
+    'faithfulness:start': vi.fn(() => ({ jobId: 'job-7' })),
+    'faithfulness:features': vi.fn(() => ({ file: null, createdAt: null, features: [] })),
     'jobs:list': vi.fn(() => []),
     'jobs:get': vi.fn(() => {
       throw new AppError('not_found', 'No job with id x.', 'jobId');

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "crosscoder_step.h"
+#include "lm_kernels.h"
 
 namespace {
 
@@ -108,6 +109,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("info", Napi::Function::New(env, Info));
   InitCrosscoderStep(env, exports);
+  InitLmKernels(env, exports);
   return exports;
 }
 

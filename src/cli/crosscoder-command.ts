@@ -4,12 +4,13 @@ import { spliceCrossEntropy, type CheckpointCe } from '../core/crosscoder/ce-eva
 import type { Crosscoder } from '../core/crosscoder/crosscoder';
 import { loadLanguageModel, type LoadedLanguageModel } from '../core/lm/load';
 import { selectBackend } from '../core/backend';
+import { selectEngine } from '../core/engine';
 import type { CrosscoderConfigInput } from '../core/crosscoder/config';
 import { evaluateCrosscoder, type EvaluationMetrics } from '../core/crosscoder/evaluate';
 import { normalizedRows, summarizeEvaluation } from '../core/crosscoder/evaluation-summary';
 import { loadRun } from '../core/crosscoder/run-files';
 import { trainCrosscoderRun } from '../core/crosscoder/train-run';
-import type { BackendPreference } from '../shared/domain';
+import type { BackendPreference, EnginePreference } from '../shared/domain';
 
 async function evaluateRun(run: string, acts: string, maxRows: number, ceWindows = 0) {
   const loaded = await loadRun(run);
@@ -74,8 +75,13 @@ export async function runTrain(options: {
   out: string;
   saveEvery: number;
   backend: BackendPreference | undefined;
+  engine?: EnginePreference | undefined;
+  threads?: number;
 }): Promise<void> {
-  await selectBackend(options.backend ?? 'auto');
+  const backend = await selectBackend(options.backend ?? 'auto');
+  // Fails early, with the reason, when an explicit engine is unavailable.
+  const engine = selectEngine(options.engine ?? 'auto', backend.backend);
+  process.stderr.write(`engine: ${engine.engine} (${engine.reason})\n`);
   const controller = new AbortController();
   const onSigint = (): void => controller.abort();
   process.once('SIGINT', onSigint);
@@ -89,6 +95,9 @@ export async function runTrain(options: {
       out: options.out,
       saveEvery: options.saveEvery,
       signal: controller.signal,
+      engine: engine.engine,
+      backend: backend.backend,
+      ...(options.threads === undefined ? {} : { threads: options.threads }),
       onStep: (m, total) => {
         firstStep ??= m.step - 1;
         const elapsed = (performance.now() - started) / 1000;
@@ -101,7 +110,7 @@ export async function runTrain(options: {
     if (isTty) process.stderr.write('\n');
     const from = result.resumedFrom > 0 ? ` (resumed at step ${result.resumedFrom})` : '';
     console.log(
-      `trained ${result.config.type} crosscoder F=${result.config.nFeatures} for ${result.steps} steps${from} → ${options.out}`,
+      `trained ${result.config.type} crosscoder F=${result.config.nFeatures} for ${result.steps} steps${from} on ${result.engine.engine} → ${options.out}`,
     );
   } finally {
     process.off('SIGINT', onSigint);

@@ -1,14 +1,15 @@
 import { dirname, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { parseBackendPreference } from '../core/backend';
+import { parseEnginePreference } from '../core/engine';
 import { readPipelineState, writePipelineState } from '../core/pipeline/pipeline-state';
 import { importStudyFolder } from '../main/pipeline/import-study';
 import { PipelineCancelledError, runPipeline, type PipelineResult } from '../main/pipeline/run-pipeline';
 import { stageNames, type StageName } from '../main/pipeline/stage';
 import { planStudy, readStudyConfig, type StudyPlan } from '../main/pipeline/study-plan';
 import { createWorkbench, defaultDataDir, type Workbench } from '../main/workbench';
-import type { BackendPreference } from '../shared/domain';
-import { backendOption } from './options';
+import type { BackendPreference, EnginePreference } from '../shared/domain';
+import { backendOption, engineOption } from './options';
 import { createPipelinePrinter, stageTimesLine } from './pipeline-progress';
 
 /** `ctt pipeline --config study.json`: the whole study, headless and resumable (docs/study-config.md). */
@@ -36,6 +37,7 @@ export function registerPipelineCommand(program: Command): void {
     .option('--check', 'check the config and print the resolved plan; run nothing')
     .option('--json', 'print the result as JSON on stdout')
     .addOption(backendOption())
+    .addOption(engineOption())
     .action(
       async (o: {
         config: string;
@@ -46,6 +48,7 @@ export function registerPipelineCommand(program: Command): void {
         check?: boolean;
         json?: boolean;
         backend?: string;
+        engine?: string;
       }) => {
         await runPipelineCommand({
           config: o.config,
@@ -56,6 +59,7 @@ export function registerPipelineCommand(program: Command): void {
           isCheck: o.check === true,
           isJson: o.json === true,
           backend: parseBackendPreference(o.backend),
+          engine: parseEnginePreference(o.engine),
         });
       },
     );
@@ -91,7 +95,11 @@ export async function loadStudyPlan(
  */
 export async function runPipelineWithProgress(
   plan: StudyPlan,
-  options: { backend: BackendPreference | undefined; rerun?: readonly StageName[] },
+  options: {
+    backend: BackendPreference | undefined;
+    engine?: EnginePreference | undefined;
+    rerun?: readonly StageName[];
+  },
 ): Promise<PipelineResult> {
   const controller = new AbortController();
   const onSigint = (): void => {
@@ -106,6 +114,7 @@ export async function runPipelineWithProgress(
       onEvent: createPipelinePrinter(),
       rerun: options.rerun ?? [],
       ...(options.backend === undefined ? {} : { backend: options.backend }),
+      ...(options.engine === undefined ? {} : { engine: options.engine }),
       ...(process.env.HF_TOKEN ? { accessToken: process.env.HF_TOKEN } : {}),
     });
     process.stderr.write(`${stageTimesLine(result)}\n`);
@@ -124,6 +133,7 @@ export async function runPipelineCommand(options: {
   isCheck: boolean;
   isJson: boolean;
   backend: BackendPreference | undefined;
+  engine?: EnginePreference | undefined;
 }): Promise<void> {
   const project = options.project === undefined ? undefined : resolve(options.project);
   const dataDir = resolve(options.dataDir ?? (project === undefined ? defaultDataDir() : dirname(project)));
@@ -137,7 +147,11 @@ export async function runPipelineCommand(options: {
   }
   let result: PipelineResult;
   try {
-    result = await runPipelineWithProgress(plan, { backend: options.backend, rerun: options.rerun });
+    result = await runPipelineWithProgress(plan, {
+      backend: options.backend,
+      engine: options.engine,
+      rerun: options.rerun,
+    });
   } catch (error) {
     if (!(error instanceof PipelineCancelledError)) throw error;
     process.stderr.write(`${error.message}\n`);

@@ -1,11 +1,19 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
 import { parseBackendPreference } from '../core/backend';
+import { parseEnginePreference } from '../core/engine';
 import { runAblation, runAttribute, runLifecycle } from './attribute-command';
 import { runCrosscoderLoss, runEvaluate, runTrain } from './crosscoder-command';
 import { runDashboards } from './dashboards-command';
 import { runExtract } from './extract-command';
-import { backendOption, parseCount, parseList, parseNumber, parsePositiveInteger } from './options';
+import {
+  backendOption,
+  engineOption,
+  parseCount,
+  parseList,
+  parseNumber,
+  parsePositiveInteger,
+} from './options';
 
 /** The study: `extract`, `train`, `evaluate`, `crosscoder`, `attribute`, `ablation`, `lifecycle`, `dashboards`. */
 export function registerStudyCommands(program: Command): void {
@@ -94,6 +102,8 @@ export function registerStudyCommands(program: Command): void {
     .option('--save-every <n>', 'save weights and optimizer state every n steps', parseCount, 1000)
     .requiredOption('--out <dir>', 'run directory (config.json, crosscoder.safetensors)')
     .addOption(backendOption())
+    .addOption(engineOption())
+    .option('--threads <n>', 'threads of the native engine (default: all cores)', parseCount)
     .action(
       async (o: {
         acts: string;
@@ -108,12 +118,16 @@ export function registerStudyCommands(program: Command): void {
         saveEvery: number;
         out: string;
         backend?: string;
+        engine?: string;
+        threads?: number;
       }) => {
         await runTrain({
           acts: o.acts,
           out: o.out,
           saveEvery: o.saveEvery,
           backend: parseBackendPreference(o.backend),
+          engine: parseEnginePreference(o.engine),
+          ...(o.threads === undefined ? {} : { threads: o.threads }),
           config: {
             type: o.type,
             nFeatures: o.features,

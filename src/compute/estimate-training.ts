@@ -1,8 +1,10 @@
-import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../core/backend';
 import { crosscoderConfigSchema } from '../core/crosscoder/config';
 import { Crosscoder } from '../core/crosscoder/crosscoder';
-import { CrosscoderTrainer } from '../core/crosscoder/trainer';
+import { NativeCrosscoderTrainer } from '../core/crosscoder/native-trainer';
+import { CrosscoderTrainer, type CrosscoderTrainerEngine } from '../core/crosscoder/trainer';
+import { selectEngine } from '../core/engine';
+import { SeededRandom } from '../core/random';
 import { throwIfAborted } from '../core/progress';
 import { estimateTrainingParamsSchema, type EstimateTrainingResult } from '../shared/training';
 import type { ComputeContext } from './jobs';
@@ -29,23 +31,30 @@ export async function runEstimateTraining(
     steps: 1000 * (params.steps + 1),
     batchSize: b,
   });
-  const crosscoder = Crosscoder.create(config);
-  const trainer = new CrosscoderTrainer(crosscoder);
-  const x_BMD = tf.randomNormal([b, m, d], 0, 1, 'float32', 1) as tf.Tensor3D;
+  const engine = selectEngine(params.enginePreference ?? 'auto', backend.backend);
+  const trainer: CrosscoderTrainerEngine =
+    engine.engine === 'native'
+      ? NativeCrosscoderTrainer.create(config)
+      : new CrosscoderTrainer(Crosscoder.create(config), { shouldDisposeCrosscoder: true });
+  const random = new SeededRandom(1);
+  const x_BMD = Float32Array.from({ length: b * m * d }, () => random.normal());
   try {
-    context.onProgress({ step: 0, total: params.steps + 1, message: 'warm-up step' });
-    await trainer.trainStep(x_BMD);
+    context.onProgress({ step: 0, total: params.steps + 1, message: `warm-up step (${engine.engine})` });
+    await trainer.trainBatch(x_BMD);
     const startedMs = performance.now();
     for (let i = 0; i < params.steps; i++) {
       throwIfAborted(context.signal);
-      await trainer.trainStep(x_BMD);
+      await trainer.trainBatch(x_BMD);
       context.onProgress({ step: i + 2, total: params.steps + 1 });
     }
     const seconds = (performance.now() - startedMs) / 1000;
-    return { stepsPerSecond: params.steps / Math.max(seconds, 1e-6), backend: backend.backend };
+    return {
+      stepsPerSecond: params.steps / Math.max(seconds, 1e-6),
+      backend: backend.backend,
+      engine: engine.engine,
+      engineReason: engine.reason,
+    };
   } finally {
-    x_BMD.dispose();
     trainer.dispose();
-    crosscoder.dispose();
   }
 }

@@ -26,6 +26,7 @@ export async function runTrainCrosscoder(
   const backend = await selectBackend(params.backendPreference ?? context.defaultBackend);
   const { steps } = params.crosscoder;
   context.onProgress({ step: 0, total: steps, message: 'opening the activation store' });
+  // Messages name the engine once it is chosen (trainCrosscoderRun records it in the run's config.json).
   let firstStep: number | null = null;
   let startedMs = 0;
   let lastMs = 0;
@@ -35,6 +36,8 @@ export async function runTrainCrosscoder(
     out: params.outDir,
     saveEvery: params.saveEvery,
     signal: context.signal,
+    engine: params.enginePreference ?? 'auto',
+    backend: backend.backend,
     onStep: (m, total) => {
       if (firstStep === null) {
         firstStep = m.step - 1;
@@ -78,6 +81,8 @@ export async function runTrainCrosscoder(
     resumedFrom: trained.resumedFrom,
     stepsPerSecond,
     backend: backend.backend,
+    engine: trained.engine.engine,
+    engineReason: trained.engine.reason,
     final:
       last === null
         ? null

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import type { NativeAddon } from './native/native-addon';
 import { throwIfAborted, yieldToEventLoop, type ProgressListener } from './progress';
 
 export interface MatmulRow {
@@ -57,4 +58,28 @@ export async function measureMatmul(options: {
     }
   }
   return rows;
+}
+
+/**
+ * The sgemm peak of the native addon (OpenBLAS) on this machine, for benchmarks' "fraction of peak":
+ * C[n,n] = A·B on buffers allocated and touched once, the best of `repeats` runs after a warm-up (the
+ * best, not the median: a peak is what the hardware can do when nothing else runs).
+ */
+export function measureSgemmPeak(
+  addon: NativeAddon,
+  options: { size: number; repeats: number },
+): { size: number; bestMs: number; medianMs: number; gflopsPerSecond: number } {
+  const n = options.size;
+  const a = new Float32Array(n * n).map((_, i) => ((i * 7919) % 1000) / 1000 - 0.5);
+  const b = new Float32Array(n * n).map((_, i) => ((i * 104729) % 1000) / 1000 - 0.5);
+  const c = new Float32Array(n * n);
+  addon.sgemm(false, false, n, n, n, 1, a, b, 0, c);
+  const timesMs: number[] = [];
+  for (let r = 0; r < options.repeats; r++) {
+    const start = performance.now();
+    addon.sgemm(false, false, n, n, n, 1, a, b, 0, c);
+    timesMs.push(performance.now() - start);
+  }
+  const bestMs = Math.min(...timesMs);
+  return { size: n, bestMs, medianMs: median(timesMs), gflopsPerSecond: (2 * n ** 3) / (bestMs * 1e6) };
 }

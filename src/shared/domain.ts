@@ -6,7 +6,7 @@ import { isKnownLanguageCode } from './languages';
 const isoTime = z.string().describe('ISO-8601 time, UTC');
 const name = z.string().trim().min(1, 'must not be empty').max(200, 'at most 200 characters');
 
-export const backendNameSchema = z.enum(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);
+export const backendNameSchema = z.enum(['tensorflow-gpu', 'tensorflow', 'native', 'wasm', 'cpu']);
 export type BackendName = z.infer<typeof backendNameSchema>;
 export const backendPreferenceSchema = z.enum(['auto', ...backendNameSchema.options]);
 export type BackendPreference = z.infer<typeof backendPreferenceSchema>;
@@ -59,7 +59,7 @@ export const appInfoSchema = z.object({
 export type AppInfo = z.infer<typeof appInfoSchema>;
 
 const settingsFields = {
-  /** Which tfjs backend compute jobs use; `auto` walks tensorflow-gpu → tensorflow → wasm → cpu. */
+  /** Which tfjs backend compute jobs use; `auto` walks tensorflow-gpu → tensorflow → native → wasm → cpu. */
   backendPreference: backendPreferenceSchema,
   /** Annotator whose edits this window records; null until one is chosen. */
   activeAnnotatorId: z.number().int().positive().nullable(),
@@ -182,6 +182,7 @@ export const jobKindSchema = z.enum([
   'estimateTraining',
   'attribute',
   'dashboards',
+  'faithfulness',
 ]);
 export type JobKind = z.infer<typeof jobKindSchema>;
 export const jobStateSchema = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { backendPreferenceSchema } from './domain';
+import { backendPreferenceSchema, enginePreferenceSchema } from './domain';
 
 // `study.json` for `ctt pipeline --config` (docs/study-config.md): the whole study, headless. Defaults
 // follow ../shared/METHOD.md (crosscoder: F = 16384, λ = 2, lr 5e-5, B = 4096, seed 4352; IE: integrated
@@ -218,6 +218,8 @@ export const studyConfigSchema = z
     output: path.optional(),
     /** tfjs backend (default: `--backend`, CTT_BACKEND, then auto). */
     backend: backendPreferenceSchema.optional(),
+    /** Crosscoder training engine: native (OpenBLAS), tfjs, or auto (default: `--engine`, CTT_ENGINE, then auto). */
+    engine: enginePreferenceSchema.optional(),
   })
   .strict()
   .superRefine((c, ctx) => {

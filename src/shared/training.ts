@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { backendPreferenceSchema, pathInputSchema, runStatusSchema } from './domain';
+import { backendPreferenceSchema, enginePreferenceSchema, pathInputSchema, runStatusSchema } from './domain';
 
 // Crosscoder training as the UI and the compute worker see it (docs/decisions/0006): the start form,
 // the trainCrosscoder and estimateTraining jobs, runs with their metric series and evaluation summary.
@@ -48,6 +48,8 @@ export const trainingStartSchema = crosscoderHyperparametersSchema.extend({
   activationStore: pathInputSchema,
   /** Save weights and optimizer state every this many steps (and at the end); default 1000. */
   saveEvery: z.number().int().min(1).optional(),
+  /** Training engine: native (OpenBLAS) or tfjs; `auto` picks (see `ctt info`). */
+  engine: enginePreferenceSchema.optional(),
 });
 export type TrainingStartInput = z.infer<typeof trainingStartSchema>;
 
@@ -66,6 +68,8 @@ export const trainingRunConfigSchema = z.object({
   saveEvery: z.number().int().min(1),
   /** Rows of the store the evaluation after training reads. */
   evalRows: z.number().int().min(1),
+  /** Engine preference the run was started with (runs from before engines existed: auto). */
+  engine: enginePreferenceSchema.optional(),
 });
 export type TrainingRunConfig = z.infer<typeof trainingRunConfigSchema>;
 
@@ -79,6 +83,7 @@ export const trainCrosscoderParamsSchema = z.object({
   saveEvery: z.number().int().min(1),
   evalRows: z.number().int().min(1),
   backendPreference: backendPreferenceSchema.optional(),
+  enginePreference: enginePreferenceSchema.optional(),
 });
 export type TrainCrosscoderParams = z.infer<typeof trainCrosscoderParamsSchema>;
 
@@ -127,6 +132,9 @@ export const trainCrosscoderResultSchema = z.object({
   /** Training steps a second in this job (null when it trained none). */
   stepsPerSecond: maybeNumber,
   backend: z.string(),
+  /** The engine that trained (`native`, `tfjs`) and why. */
+  engine: z.string().optional(),
+  engineReason: z.string().optional(),
   final: stepMetricsSchema.nullable(),
   evaluation: evaluationSummarySchema,
 });
@@ -143,12 +151,16 @@ export const estimateTrainingParamsSchema = z.object({
   /** Timed steps after one warm-up step. */
   steps: z.number().int().min(1).max(100).default(3),
   backendPreference: backendPreferenceSchema.optional(),
+  enginePreference: enginePreferenceSchema.optional(),
 });
 export type EstimateTrainingParams = z.infer<typeof estimateTrainingParamsSchema>;
 
 export const estimateTrainingResultSchema = z.object({
   stepsPerSecond: z.number(),
   backend: z.string(),
+  /** The engine measured (`native`, `tfjs`); absent from results of older workers. */
+  engine: z.string().optional(),
+  engineReason: z.string().optional(),
 });
 export type EstimateTrainingResult = z.infer<typeof estimateTrainingResultSchema>;
 
@@ -161,6 +173,7 @@ export const trainingEstimateInputSchema = z.object({
   k: z.number().int().positive().optional(),
   /** Minutes the user wants to spend; the suggested steps fill them. */
   timeBudgetMinutes: z.number().positive().max(100_000).default(5),
+  engine: enginePreferenceSchema.default('auto'),
 });
 export type TrainingEstimateInput = z.output<typeof trainingEstimateInputSchema>;
 
@@ -173,9 +186,12 @@ export const trainingEstimateSchema = z.object({
   batchSize: count,
   stepsPerSecond: z.number(),
   backend: z.string(),
+  /** The engine measured and why (`native engine (OpenBLAS, 2 threads) is the fastest engine here`). */
+  engine: z.string(),
+  engineReason: z.string(),
   /** Bytes the measured shape needs while training (weights, Adam, gradients, one batch), estimated. */
   memoryBytes: z.number(),
-  /** What the backend can hold: 3 of the 4 GiB wasm heap, else half of the machine's memory. */
+  /** What the engine can hold: native, half of the machine's memory; tfjs-wasm 3 of its 4 GiB heap. */
   memoryLimitBytes: z.number(),
   /** Defaults scaled to this machine: F = 8·d halved until it fits, B by d, steps from the budget. */
   suggested: z.object({ nFeatures: count, batchSize: count, steps: count }),

@@ -2,11 +2,12 @@
 // model of each family in the runtime, loaded the way `loadLanguageModel` loads a checkpoint (one block
 // of host weights at a time; random weights made in memory, nothing written to disk), then a forward
 // and a forward+backward (the gradient of the next-token loss w.r.t. the residual entering block 0, as
-// attribution needs) on a short sequence, on the chosen backend (CTT_BACKEND, default cpu here: the wasm
-// heap cannot hold 1B float32 weights, and the runtime refuses them there). Each model runs in its own
-// process, so its peak RSS (the kernel's ru_maxrss, which also sees peaks inside synchronous kernels)
-// is its own. With /usr/bin/python3 (python3-torch), PyTorch CPU runs the same shapes as a reference
-// (scripts/bench/lm_family_reference.py). Prints numbers and ratios, not pass/fail.
+// attribution needs) on a short sequence, on each backend of BENCH_BACKENDS (default native,cpu: the
+// wasm heap cannot hold 1B float32 weights, and the runtime refuses them there; native runs OpenBLAS
+// with 2 threads). Each model and backend runs in its own process, so its peak RSS (the kernel's
+// ru_maxrss, which also sees peaks inside synchronous kernels) is its own. With /usr/bin/python3
+// (python3-torch), PyTorch CPU runs the same shapes as a reference (scripts/bench/lm_family_reference.py).
+// Prints numbers and ratios, not pass/fail.
 import * as tf from '@tensorflow/tfjs';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -16,6 +17,7 @@ import type { HostTensor } from '../../src/core/hf/host-tensor';
 import { padBatch, type TokenBatch } from '../../src/core/lm/batch';
 import { buildLanguageModel } from '../../src/core/lm/load';
 import { nextTokenLogProbs } from '../../src/core/lm/log-probs';
+import { nativeAddon } from '../../src/core/native/native-addon';
 import { SeededRandom } from '../../src/core/random';
 
 const shapes: Record<string, { label: string; family: FamilyConfig }> = {
@@ -102,7 +104,13 @@ interface Measurement {
 /** Loads one shape and measures it in this process; prints one JSON line. */
 async function measure(name: string): Promise<void> {
   const { family } = shapes[name]!;
-  const backend = await selectBackend(parseBackendPreference(process.env.CTT_BACKEND) ?? 'cpu');
+  const preference = parseBackendPreference(process.env.CTT_BACKEND) ?? 'cpu';
+  const backend = await selectBackend(preference);
+  if (preference !== 'auto' && backend.backend !== preference) {
+    const reason = backend.attempts.find((a) => a.backend === preference)?.reason ?? 'unavailable';
+    throw new Error(`${preference} unavailable: ${reason}`);
+  }
+  if (backend.backend === 'native') nativeAddon()!.setThreads(2);
   const expected = new Map(expectedWeights(family).map((w) => [w.name, w.shape]));
   const parameters = [...expected.values()].reduce((n, s) => n + s.reduce((a, b) => a * b, 1), 0);
   const random = new SeededRandom(1);
@@ -226,46 +234,65 @@ function main(): void {
   console.log(
     'forward+backward = forward and the gradient of the next-token loss w.r.t. the block-0 input\n',
   );
+  const backends = (process.env.BENCH_BACKENDS ?? 'native,cpu').split(',').filter((b) => b !== '');
   for (const name of names) {
     const { label, family } = shapes[name]!;
-    const run = spawnSync(
-      process.execPath,
-      ['--max-old-space-size=8192', '--import', 'tsx', 'test/bench/lm-memory.ts', '--shape', name],
-      { encoding: 'utf8', maxBuffer: 64 << 20 },
-    );
     console.log(label);
-    const line = run.stdout.split('\n').find((l) => l.startsWith('{'));
-    if (run.status !== 0 || line === undefined) {
-      const message =
-        `${run.stderr}`.split('\n').find((l) => /Error/.test(l)) ?? `exit ${run.status ?? run.signal}`;
-      console.log(`  failed: ${message.slice(0, 300)}\n`);
-      continue;
+    const measured = new Map<string, Measurement>();
+    for (const backend of backends) {
+      const m = measureInChild(name, backend);
+      if (typeof m === 'string') {
+        console.log(`  tfjs-${backend} failed: ${m}`);
+        continue;
+      }
+      measured.set(backend, m);
+      printMeasurement(m);
     }
-    const m = JSON.parse(line) as Measurement;
-    console.log(
-      `  tfjs-${m.backend}: ${(m.parameters / 1e9).toFixed(3)} B parameters = ${gib(m.parameters * 4)} float32; ` +
-        `loaded in ${m.loadS.toFixed(1)} s; tfjs holds ${gib(m.tfjsBytes)}`,
-    );
-    console.log(
-      `  peak RSS: after load ${gib(m.peakAfterLoad)}, after forward ${gib(m.peakAfterForward)}, ` +
-        `after forward+backward ${gib(m.peakAfterBackward)}`,
-    );
-    console.log(
-      `  tokens/s: forward ${m.forwardTokensPerS.toFixed(2)}, forward+backward ${m.backwardTokensPerS.toFixed(2)}`,
-    );
     const reference = pytorchReference(family);
     if (typeof reference === 'string') {
       console.log(`  PyTorch CPU: ${reference}`);
     } else {
       console.log(
         `  PyTorch CPU (float32, 2 threads): forward ${reference.forward.toFixed(2)} tok/s, forward+backward ` +
-          `${reference.backward.toFixed(2)} tok/s, peak RSS ${gib(reference.peakRss)}; ratio ours/PyTorch: ` +
-          `forward ${(m.forwardTokensPerS / reference.forward).toFixed(3)}, forward+backward ` +
-          `${(m.backwardTokensPerS / reference.backward).toFixed(3)}`,
+          `${reference.backward.toFixed(2)} tok/s, peak RSS ${gib(reference.peakRss)}`,
       );
+      for (const [backend, m] of measured) {
+        console.log(
+          `  ratio ${backend}/PyTorch: forward ${(m.forwardTokensPerS / reference.forward).toFixed(3)}, ` +
+            `forward+backward ${(m.backwardTokensPerS / reference.backward).toFixed(3)}`,
+        );
+      }
     }
     console.log('');
   }
+}
+
+/** One shape on one backend in a child process (its own peak RSS); the measurement or the failure. */
+function measureInChild(name: string, backend: string): Measurement | string {
+  const run = spawnSync(
+    process.execPath,
+    ['--max-old-space-size=8192', '--import', 'tsx', 'test/bench/lm-memory.ts', '--shape', name],
+    { encoding: 'utf8', maxBuffer: 64 << 20, env: { ...process.env, CTT_BACKEND: backend } },
+  );
+  const line = run.stdout.split('\n').find((l) => l.startsWith('{'));
+  if (run.status === 0 && line !== undefined) return JSON.parse(line) as Measurement;
+  const message =
+    `${run.stderr}`.split('\n').find((l) => /Error/.test(l)) ?? `exit ${run.status ?? run.signal}`;
+  return message.slice(0, 300);
+}
+
+function printMeasurement(m: Measurement): void {
+  console.log(
+    `  tfjs-${m.backend}: ${(m.parameters / 1e9).toFixed(3)} B parameters = ${gib(m.parameters * 4)} float32; ` +
+      `loaded in ${m.loadS.toFixed(1)} s; tfjs holds ${gib(m.tfjsBytes)}`,
+  );
+  console.log(
+    `    peak RSS: after load ${gib(m.peakAfterLoad)}, after forward ${gib(m.peakAfterForward)}, ` +
+      `after forward+backward ${gib(m.peakAfterBackward)}`,
+  );
+  console.log(
+    `    tokens/s: forward ${m.forwardTokensPerS.toFixed(2)}, forward+backward ${m.backwardTokensPerS.toFixed(2)}`,
+  );
 }
 
 main();

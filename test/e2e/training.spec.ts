@@ -69,11 +69,21 @@ test('extracts activations and trains a crosscoder from the app; the charts surv
   await page.getByTestId('train-features').fill('64');
   await page.getByTestId('train-batch').fill('256');
   await expect(page.getByTestId('train-estimate')).toContainText('measure again');
+  // The engine: tfjs when asked, the native one (built by setup) under auto; each measured on its own.
+  await page.getByTestId('train-engine').selectOption('tfjs');
+  await page.getByTestId('train-measure').click();
+  await expect(page.getByTestId('train-estimate')).toContainText(/steps\/s on tfjs \(wasm\)/);
+  await page.getByTestId('train-engine').selectOption('auto');
+  await expect(page.getByTestId('train-estimate')).toContainText('measure again');
   await page.getByTestId('train-measure').click();
   // Steps follow the time budget (5 minutes) until typed in; the estimate follows the steps.
-  await expect(page.getByTestId('train-estimate')).toContainText(/≈ 5m 00s at [\d.]+ steps\/s on wasm/);
+  await expect(page.getByTestId('train-estimate')).toContainText(
+    /≈ 5m 00s at [\d.]+ steps\/s on the native engine/,
+  );
   await page.getByTestId('train-steps').fill('30');
-  await expect(page.getByTestId('train-estimate')).toContainText(/≈ \d+s at [\d.]+ steps\/s on wasm/);
+  await expect(page.getByTestId('train-estimate')).toContainText(
+    /≈ \d+s at [\d.]+ steps\/s on the native engine/,
+  );
   await page.getByTestId('train-start').click();
   await expect(page.getByTestId('train-error')).toHaveCount(0);
 

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseBackendPreference, selectBackend } from '../../src/core/backend';
+import { nativeAddon } from '../../src/core/native/native-addon';
 import type { BackendName } from '../../src/shared/domain';
 import type { HostTensor } from '../../src/core/hf/host-tensor';
 import { readSafetensors } from '../../src/core/hf/safetensors';
@@ -16,17 +17,21 @@ import { relativeError } from './compare';
 export const goldenFixtures = join(import.meta.dirname, '..', 'golden', 'fixtures');
 
 /**
- * cpu and wasm always; native backends where asked for, e.g. on a GPU machine
- * `CTT_PARITY_BACKENDS=tensorflow-gpu npx vitest run test/golden` (they must then load, or the suite fails).
+ * cpu and wasm always, native (cpu + the addon's kernels) where the addon is built; tfjs-node backends
+ * where asked for, e.g. on a GPU machine `CTT_PARITY_BACKENDS=tensorflow-gpu npx vitest run test/golden`
+ * (they must then load, or the suite fails; asking for native where the addon is missing fails too).
  */
 export const parityBackends: readonly BackendName[] = [
-  'cpu',
-  'wasm',
-  ...(process.env.CTT_PARITY_BACKENDS ?? '')
-    .split(',')
-    .filter((b) => b !== '')
-    .map((b) => parseBackendPreference(b))
-    .filter((b): b is BackendName => b !== undefined && b !== 'auto' && b !== 'cpu' && b !== 'wasm'),
+  ...new Set<BackendName>([
+    'cpu',
+    'wasm',
+    ...(nativeAddon() !== null ? (['native'] as const) : []),
+    ...(process.env.CTT_PARITY_BACKENDS ?? '')
+      .split(',')
+      .filter((b) => b !== '')
+      .map((b) => parseBackendPreference(b))
+      .filter((b): b is BackendName => b !== undefined && b !== 'auto'),
+  ]),
 ];
 export const parityTolerance = 1e-4;
 const sequenceCount = 3;

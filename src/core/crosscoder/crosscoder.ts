@@ -9,6 +9,68 @@ import type { CrosscoderConfig } from './config';
 /** The tensors of a crosscoder as saved in crosscoder.safetensors (names Python users load). */
 export const crosscoderTensorNames = ['W_enc', 'W_dec', 'b_enc', 'b_dec'] as const;
 
+/** Host weights, row-major: wEnc [M,D,F], wDec [F,M,D], bEnc [F], bDec [M,D]. */
+export interface CrosscoderWeightArrays {
+  wEnc: Float32Array;
+  wDec: Float32Array;
+  bEnc: Float32Array;
+  bDec: Float32Array;
+}
+
+/**
+ * Fresh weights, on the host (every engine starts from these): each decoder direction W_dec[i,m,:]
+ * drawn from N(0, I) and scaled to norm `decInitNorm`; W_enc[m,:,i] = W_dec[i,m,:]; biases zero.
+ * Deterministic from `config.seed`.
+ */
+export function initialWeights(config: CrosscoderConfig): CrosscoderWeightArrays {
+  const { nCheckpoints: m, dModel: d, nFeatures: f, decInitNorm } = config;
+  const random = new SeededRandom(config.seed);
+  const wDec = new Float32Array(f * m * d);
+  for (let i = 0; i < f * m; i++) {
+    let norm = 0;
+    for (let j = 0; j < d; j++) {
+      const v = random.normal();
+      wDec[i * d + j] = v;
+      norm += v * v;
+    }
+    const scale = decInitNorm / Math.sqrt(norm);
+    for (let j = 0; j < d; j++) wDec[i * d + j]! *= scale;
+  }
+  const wEnc = new Float32Array(m * d * f);
+  for (let i = 0; i < f; i++) {
+    for (let c = 0; c < m; c++) {
+      for (let j = 0; j < d; j++) wEnc[(c * d + j) * f + i] = wDec[(i * m + c) * d + j]!;
+    }
+  }
+  return { wEnc, wDec, bEnc: new Float32Array(f), bDec: new Float32Array(m * d) };
+}
+
+/** The weights among saved tensors (crosscoder.safetensors), their shapes checked against the config. */
+export function weightArraysOf(
+  config: CrosscoderConfig,
+  tensors: ReadonlyMap<string, HostTensor>,
+): CrosscoderWeightArrays {
+  const { nCheckpoints: m, dModel: d, nFeatures: f } = config;
+  const expected: Record<(typeof crosscoderTensorNames)[number], number[]> = {
+    W_enc: [m, d, f],
+    W_dec: [f, m, d],
+    b_enc: [f],
+    b_dec: [m, d],
+  };
+  const get = (name: keyof typeof expected): Float32Array => {
+    const t = tensors.get(name);
+    if (!t) throw new Error(`crosscoder weights lack tensor ${name}`);
+    if (t.shape.join(',') !== expected[name].join(',')) {
+      throw new Error(
+        `crosscoder tensor ${name} has shape [${t.shape.join(',')}], config implies [${expected[name].join(',')}]`,
+      );
+    }
+    if (!(t.data instanceof Float32Array)) throw new Error(`crosscoder tensor ${name} is not floating point`);
+    return t.data;
+  };
+  return { wEnc: get('W_enc'), wDec: get('W_dec'), bEnc: get('b_enc'), bDec: get('b_dec') };
+}
+
 /**
  * The parameters: `W_enc` [M,D,F], `W_dec` [F,M,D], `b_enc` [F], `b_dec` [M,D], as tf.variables
  * owned by this object, plus the BatchTopK inference threshold θ (−1 until first set).
@@ -26,36 +88,9 @@ export class Crosscoder {
     readonly bDec_MD: tf.Variable<tf.Rank.R2>,
   ) {}
 
-  /**
-   * Fresh weights: each decoder direction W_dec[i,m,:] drawn from N(0, I) and scaled to norm
-   * `decInitNorm`; W_enc[m,:,i] = W_dec[i,m,:]; biases zero. Deterministic from `config.seed`.
-   */
+  /** Fresh weights (see `initialWeights`) as tfjs variables. */
   static create(config: CrosscoderConfig): Crosscoder {
-    const { nCheckpoints: m, dModel: d, nFeatures: f, decInitNorm } = config;
-    const random = new SeededRandom(config.seed);
-    const wDec = new Float32Array(f * m * d);
-    for (let i = 0; i < f * m; i++) {
-      let norm = 0;
-      for (let j = 0; j < d; j++) {
-        const v = random.normal();
-        wDec[i * d + j] = v;
-        norm += v * v;
-      }
-      const scale = decInitNorm / Math.sqrt(norm);
-      for (let j = 0; j < d; j++) wDec[i * d + j]! *= scale;
-    }
-    const wEnc = new Float32Array(m * d * f);
-    for (let i = 0; i < f; i++) {
-      for (let c = 0; c < m; c++) {
-        for (let j = 0; j < d; j++) wEnc[(c * d + j) * f + i] = wDec[(i * m + c) * d + j]!;
-      }
-    }
-    return Crosscoder.fromArrays(config, {
-      wEnc,
-      wDec,
-      bEnc: new Float32Array(f),
-      bDec: new Float32Array(m * d),
-    });
+    return Crosscoder.fromArrays(config, initialWeights(config));
   }
 
   /** From saved tensors (crosscoder.safetensors); shapes are checked against the config. */
@@ -64,39 +99,12 @@ export class Crosscoder {
     tensors: ReadonlyMap<string, HostTensor>,
     theta = -1,
   ): Crosscoder {
-    const { nCheckpoints: m, dModel: d, nFeatures: f } = config;
-    const expected: Record<(typeof crosscoderTensorNames)[number], number[]> = {
-      W_enc: [m, d, f],
-      W_dec: [f, m, d],
-      b_enc: [f],
-      b_dec: [m, d],
-    };
-    const get = (name: keyof typeof expected): Float32Array => {
-      const t = tensors.get(name);
-      if (!t) throw new Error(`crosscoder weights lack tensor ${name}`);
-      if (t.shape.join(',') !== expected[name].join(',')) {
-        throw new Error(
-          `crosscoder tensor ${name} has shape [${t.shape.join(',')}], config implies [${expected[name].join(',')}]`,
-        );
-      }
-      if (!(t.data instanceof Float32Array))
-        throw new Error(`crosscoder tensor ${name} is not floating point`);
-      return t.data;
-    };
-    const cc = Crosscoder.fromArrays(config, {
-      wEnc: get('W_enc'),
-      wDec: get('W_dec'),
-      bEnc: get('b_enc'),
-      bDec: get('b_dec'),
-    });
+    const cc = Crosscoder.fromArrays(config, weightArraysOf(config, tensors));
     cc.theta = theta;
     return cc;
   }
 
-  private static fromArrays(
-    config: CrosscoderConfig,
-    a: { wEnc: Float32Array; wDec: Float32Array; bEnc: Float32Array; bDec: Float32Array },
-  ): Crosscoder {
+  private static fromArrays(config: CrosscoderConfig, a: CrosscoderWeightArrays): Crosscoder {
     const { nCheckpoints: m, dModel: d, nFeatures: f } = config;
     const initial = [
       tf.tensor3d(a.wEnc, [m, d, f]),

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { EngineName } from '../../shared/domain';
 import type { HostTensor } from '../hf/host-tensor';
 import { readSafetensors, writeSafetensors } from '../hf/safetensors';
 import { crosscoderConfigSchema, type CrosscoderConfig } from './config';
@@ -8,7 +9,8 @@ import type { TrainerState } from './trainer';
 
 /**
  * A run directory:
- * - `config.json`: the resolved config, the activation scale factors and the step of the saved weights;
+ * - `config.json`: the resolved config, the activation scale factors, the step of the saved weights and
+ *   the training engine that wrote them (`engine`: native or tfjs, and why it was chosen);
  * - `crosscoder.safetensors`: `W_enc` [M,D,F], `W_dec` [F,M,D], `b_enc` [F], `b_dec` [M,D] (float32,
  *   for activations multiplied by `scale`), `scale` [M] (s_m = √D / E‖x_m‖), `theta` [1] (BatchTopK);
  *   load in Python with `safetensors.torch.load_file`; raw activations: x_m · scale[m];
@@ -24,6 +26,27 @@ export interface RunFiles {
   step: number;
   /** Folder of the newest complete save (relative to the run), or null for weights-only runs. */
   latest: string | null;
+  /** The engine that trained up to the newest save and why it was chosen (absent in older runs). */
+  engine: RunEngineRecord | null;
+}
+
+/** config.json's record of the training engine. */
+export interface RunEngineRecord {
+  engine: EngineName;
+  reason: string;
+  /** Threads of the native engine (null for tfjs). */
+  threads: number | null;
+}
+
+/** What a save writes: the weights as a tfjs Crosscoder or as host tensors (θ beside them). */
+export type RunWeights =
+  { crosscoder: Crosscoder } | { weights: ReadonlyMap<string, HostTensor>; theta: number };
+
+/** The weights and θ of a run on the host, without building a tfjs Crosscoder. */
+export interface HostRun extends RunFiles {
+  weights: Map<string, HostTensor>;
+  theta: number;
+  state: TrainerState | null;
 }
 
 const configFile = 'config.json';
@@ -38,16 +61,22 @@ function writeJsonAtomic(path: string, value: unknown): void {
 
 export async function saveRun(
   dir: string,
-  run: { config: CrosscoderConfig; scale: Float32Array; crosscoder: Crosscoder; state: TrainerState | null },
+  run: {
+    config: CrosscoderConfig;
+    scale: Float32Array;
+    state: TrainerState | null;
+    engine?: RunEngineRecord;
+  } & RunWeights,
 ): Promise<void> {
   const step = run.state?.step ?? 0;
   const latest = join('saves', `step-${String(step).padStart(9, '0')}`);
   mkdirSync(join(dir, latest), { recursive: true });
-  const weights = await run.crosscoder.toHost();
+  const [weights, theta] =
+    'crosscoder' in run ? [await run.crosscoder.toHost(), run.crosscoder.theta] : [run.weights, run.theta];
   const tensors: Record<string, { shape: number[]; data: Float32Array }> = {};
   for (const [name, t] of weights) tensors[name] = { shape: t.shape, data: t.data as Float32Array };
   tensors.scale = { shape: [run.scale.length], data: run.scale };
-  tensors.theta = { shape: [1], data: Float32Array.of(run.crosscoder.theta) };
+  tensors.theta = { shape: [1], data: Float32Array.of(theta) };
   const metadata = { format: 'pt', type: run.config.type, step: String(step) };
   await writeSafetensors(join(dir, latest, weightsFile), tensors, metadata);
   if (run.state) {
@@ -65,6 +94,7 @@ export async function saveRun(
     latest,
     scale: Array.from(run.scale),
     config: run.config,
+    ...(run.engine ? { engine: run.engine } : {}),
   });
   await writeSafetensors(join(dir, weightsFile), tensors, metadata);
   for (const name of readdirSync(join(dir, 'saves'))) {
@@ -75,7 +105,7 @@ export async function saveRun(
 export function readRunConfig(dir: string): RunFiles {
   const path = join(dir, configFile);
   if (!existsSync(path)) throw new Error(`${path}: no run here (config.json is missing)`);
-  let raw: { step?: unknown; scale?: unknown; config?: unknown; latest?: unknown };
+  let raw: { step?: unknown; scale?: unknown; config?: unknown; latest?: unknown; engine?: unknown };
   try {
     raw = JSON.parse(readFileSync(path, 'utf8')) as typeof raw;
   } catch (error) {
@@ -94,18 +124,31 @@ export function readRunConfig(dir: string): RunFiles {
     scale,
     step: typeof raw.step === 'number' ? raw.step : 0,
     latest: typeof raw.latest === 'string' ? raw.latest : null,
+    engine: engineRecordOf(raw.engine),
   };
+}
+
+function engineRecordOf(value: unknown): RunEngineRecord | null {
+  const r = value as Partial<RunEngineRecord> | null | undefined;
+  if (typeof r !== 'object' || r === null) return null;
+  if ((r.engine !== 'native' && r.engine !== 'tfjs') || typeof r.reason !== 'string') return null;
+  return { engine: r.engine, reason: r.reason, threads: typeof r.threads === 'number' ? r.threads : null };
 }
 
 /** The crosscoder of a run (caller disposes) and, when saved, its trainer state. */
 export async function loadRun(
   dir: string,
 ): Promise<RunFiles & { crosscoder: Crosscoder; state: TrainerState | null }> {
+  const { weights, theta, ...run } = await loadRunHost(dir);
+  return { ...run, crosscoder: Crosscoder.fromHost(run.config, weights, theta) };
+}
+
+/** A run's weights, θ and trainer state on the host (the native engine loads these directly). */
+export async function loadRunHost(dir: string): Promise<HostRun> {
   const files = readRunConfig(dir);
   const from = files.latest === null ? dir : join(dir, files.latest);
   const weights = await readSafetensors(join(from, weightsFile));
   const theta = weights.get('theta')?.data[0] ?? -1;
-  const crosscoder = Crosscoder.fromHost(files.config, weights, theta);
   let state: TrainerState | null = null;
   if (existsSync(join(from, stateFile))) {
     const saved = await readSafetensors(join(from, stateFile));
@@ -121,5 +164,5 @@ export async function loadRun(
       betaPowers: betaPowers ? (betaPowers.data as Float32Array) : null,
     };
   }
-  return { ...files, crosscoder, state };
+  return { ...files, weights, theta, state };
 }

@@ -1,11 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
+import type { EngineName } from '../../shared/domain';
 import type { HostTensor } from '../hf/host-tensor';
-import { kAt, l1CoeffAt, learningRateAt } from './config';
+import { kAt, l1CoeffAt, learningRateAt, type CrosscoderConfig } from './config';
 import type { Crosscoder } from './crosscoder';
 import { batchTopKLoss, decoderNormSum_F, l1Loss } from './forward';
 
 // One optimisation step at a time: Adam, global-norm clipping, the METHOD.md schedules (constant LR then
-// linear decay, λ warm-up, k annealing), dead-feature tracking and the BatchTopK threshold θ.
+// linear decay, λ warm-up, k annealing), dead-feature tracking and the BatchTopK threshold θ. The tfjs
+// engine is here; the native one (native-trainer.ts) shares the interface and the JS-side bookkeeping.
 // Legend: B M D F.
 
 export interface StepMetrics {
@@ -43,26 +45,143 @@ export interface TrainerState {
   betaPowers: Float32Array | null;
 }
 
+/** What a training loop needs of a trainer, whichever engine runs the step. */
+export interface CrosscoderTrainerEngine {
+  readonly engine: EngineName;
+  readonly config: CrosscoderConfig;
+  /** Steps taken (the next step's 0-based index). */
+  readonly step: number;
+  /** BatchTopK inference threshold θ (−1 until first set). */
+  readonly theta: number;
+  deadMask(): Uint8Array;
+  /** One step on a host batch x [B·M·D] (row-major [B,M,D]). */
+  trainBatch(x_BMD: Float32Array): Promise<StepMetrics>;
+  /** Adam state in tfjs's getWeights layout, so either engine resumes the other's saves. */
+  exportState(): Promise<TrainerState>;
+  importState(state: TrainerState): Promise<void>;
+  /** Host copies of the weights, named as in crosscoder.safetensors. */
+  weights(): Promise<Map<string, HostTensor>>;
+  dispose(): void;
+}
+
+/** One step's loss terms as an engine computed them, before the bookkeeping. */
+export interface StepTerms {
+  loss: number;
+  mse: number;
+  l1: number;
+  auxiliary: number;
+  l0: number;
+  gradNorm: number;
+  /** Smallest positive kept f·c after the update (Infinity when nothing fired): the θ candidate. */
+  minPositive: number;
+}
+
+/**
+ * The JS side of a step, shared by both engines: the schedules at the current step, dead-feature
+ * counters, the θ EMA and the metrics record.
+ */
+export class StepBookkeeping {
+  stepCount = 0;
+  /** Tokens since each feature last fired, capped at `deadTokens` (exact in float32). */
+  tokensSinceFired: Float32Array;
+
+  constructor(private readonly config: CrosscoderConfig) {
+    this.tokensSinceFired = new Float32Array(config.nFeatures);
+  }
+
+  /** Learning rate, λ and k of the step about to run. */
+  schedule(): { learningRate: number; lambda: number; k: number } {
+    const t = this.stepCount;
+    return {
+      learningRate: learningRateAt(t, this.config),
+      lambda: l1CoeffAt(t, this.config),
+      k: kAt(t, this.config),
+    };
+  }
+
+  /** Features dead now (not fired for `deadTokens` tokens), as 0/1. */
+  deadMask(): Uint8Array {
+    const limit = this.config.deadTokens;
+    return Uint8Array.from(this.tokensSinceFired, (t) => (t >= limit ? 1 : 0));
+  }
+
+  /**
+   * Closes a step: dead counters from the per-feature fired counts [F], θ (training steps only, after a
+   * warm-up, as an EMA of the smallest kept activation), the step count; returns the metrics and θ.
+   */
+  finish(
+    terms: StepTerms,
+    fired_F: Float32Array,
+    batch: number,
+    theta: number,
+  ): { metrics: StepMetrics; theta: number } {
+    const c = this.config;
+    const t = this.stepCount;
+    const { learningRate, lambda, k } = this.schedule();
+    for (let i = 0; i < fired_F.length; i++) {
+      this.tokensSinceFired[i] =
+        fired_F[i]! > 0 ? 0 : Math.min(c.deadTokens, this.tokensSinceFired[i]! + batch);
+    }
+    const min = terms.minPositive;
+    if (c.type === 'batchtopk' && t > c.thresholdStartStep && Number.isFinite(min)) {
+      // Kept in float32, as saved: a resumed run continues from exactly the θ it would have had.
+      theta = Math.fround(theta < 0 ? min : 0.999 * theta + 0.001 * min);
+    }
+    this.stepCount += 1;
+    const dead = this.deadMask().reduce((n, v) => n + v, 0);
+    const { loss, mse, l1, l0, auxiliary, gradNorm } = terms;
+    const metrics: StepMetrics = {
+      step: this.stepCount,
+      ...{ loss, mse, l1, l0, deadFraction: dead / c.nFeatures, auxiliary, gradNorm },
+      ...{ learningRate, lambda, k, theta },
+    };
+    return { metrics, theta };
+  }
+
+  /** Restores step and counters from a save. */
+  restore(state: TrainerState): void {
+    if (state.tokensSinceFired.length !== this.config.nFeatures) {
+      throw new Error(
+        `trainer state has ${state.tokensSinceFired.length} dead counters, the crosscoder ${this.config.nFeatures} features`,
+      );
+    }
+    this.stepCount = state.step;
+    this.tokensSinceFired = Float32Array.from(state.tokensSinceFired);
+  }
+}
+
 interface AdamInternals {
   learningRate: number;
   accBeta1: tf.Variable;
   accBeta2: tf.Variable;
 }
 
-export class CrosscoderTrainer {
+/** The tfjs engine: tfjs Adam on the Crosscoder's variables, on whichever tfjs backend is in use. */
+export class CrosscoderTrainer implements CrosscoderTrainerEngine {
+  readonly engine = 'tfjs' as const;
   private readonly optimizer: tf.AdamOptimizer;
-  private stepCount = 0;
-  /** Tokens since each feature last fired, capped at `deadTokens` (exact in float32). */
-  private tokensSinceFired: Float32Array;
+  private readonly bookkeeping: StepBookkeeping;
 
-  constructor(private readonly cc: Crosscoder) {
+  /** `shouldDisposeCrosscoder`: the trainer owns `cc` and disposes it with itself. */
+  constructor(
+    private readonly cc: Crosscoder,
+    private readonly options: { shouldDisposeCrosscoder?: boolean } = {},
+  ) {
     const c = cc.config;
     this.optimizer = tf.train.adam(c.learningRate, c.beta1, c.beta2, 1e-8);
-    this.tokensSinceFired = new Float32Array(c.nFeatures);
+    this.bookkeeping = new StepBookkeeping(c);
+  }
+
+  get config(): CrosscoderConfig {
+    return this.cc.config;
   }
 
   get step(): number {
-    return this.stepCount;
+    return this.bookkeeping.stepCount;
+  }
+
+  get theta(): number {
+    return this.cc.theta;
   }
 
   /** tfjs declares these fields protected; the schedule and exact resume need them. */
@@ -72,16 +191,25 @@ export class CrosscoderTrainer {
 
   /** Features dead now (not fired for `deadTokens` tokens), as 0/1. */
   deadMask(): Uint8Array {
-    const limit = this.cc.config.deadTokens;
-    return Uint8Array.from(this.tokensSinceFired, (t) => (t >= limit ? 1 : 0));
+    return this.bookkeeping.deadMask();
+  }
+
+  async trainBatch(x_BMD: Float32Array): Promise<StepMetrics> {
+    const { batchSize: b, nCheckpoints: m, dModel: d } = this.cc.config;
+    if (x_BMD.length !== b * m * d) {
+      throw new Error(`x holds ${x_BMD.length} floats, expected B·M·D = ${b}·${m}·${d} = ${b * m * d}`);
+    }
+    const x = tf.tensor3d(x_BMD, [b, m, d]);
+    try {
+      return await this.trainStep(x);
+    } finally {
+      x.dispose();
+    }
   }
 
   async trainStep(x_BMD: tf.Tensor3D): Promise<StepMetrics> {
     const c = this.cc.config;
-    const t = this.stepCount;
-    const learningRate = learningRateAt(t, c);
-    const lambda = l1CoeffAt(t, c);
-    const k = kAt(t, c);
+    const { learningRate, lambda, k } = this.bookkeeping.schedule();
     this.adam.learningRate = learningRate;
     const isDead = c.type === 'batchtopk' ? this.deadMask() : null;
     const batch = x_BMD.shape[0];
@@ -123,31 +251,19 @@ export class CrosscoderTrainer {
     const [loss, mse, l1, auxiliary, l0, gradNorm, minPositive] = Array.from(await stats.data());
     const fired = (await fired_F.data()) as Float32Array;
     tf.dispose([stats, fired_F]);
+    const terms = { loss: loss!, mse: mse!, l1: l1!, auxiliary: auxiliary!, l0: l0!, gradNorm: gradNorm! };
+    const done = this.bookkeeping.finish(
+      { ...terms, minPositive: minPositive! },
+      fired,
+      batch,
+      this.cc.theta,
+    );
+    this.cc.theta = done.theta;
+    return done.metrics;
+  }
 
-    for (let i = 0; i < fired.length; i++) {
-      this.tokensSinceFired[i] =
-        fired[i]! > 0 ? 0 : Math.min(c.deadTokens, this.tokensSinceFired[i]! + batch);
-    }
-    // θ tracks training steps only, after a warm-up, as an EMA of the smallest kept activation.
-    if (c.type === 'batchtopk' && t > c.thresholdStartStep && Number.isFinite(minPositive)) {
-      this.cc.theta = this.cc.theta < 0 ? minPositive! : 0.999 * this.cc.theta + 0.001 * minPositive!;
-    }
-    this.stepCount += 1;
-    const dead = this.deadMask().reduce((n, v) => n + v, 0);
-    return {
-      step: this.stepCount,
-      loss: loss!,
-      mse: mse!,
-      l1: l1!,
-      l0: l0!,
-      deadFraction: dead / c.nFeatures,
-      auxiliary: auxiliary!,
-      gradNorm: gradNorm!,
-      learningRate,
-      lambda,
-      k,
-      theta: this.cc.theta,
-    };
+  async weights(): Promise<Map<string, HostTensor>> {
+    return this.cc.toHost();
   }
 
   async exportState(): Promise<TrainerState> {
@@ -167,20 +283,16 @@ export class CrosscoderTrainer {
       (await this.adam.accBeta2.data())[0]!,
     );
     return {
-      step: this.stepCount,
+      step: this.bookkeeping.stepCount,
       theta: this.cc.theta,
-      tokensSinceFired: Float32Array.from(this.tokensSinceFired),
+      tokensSinceFired: Float32Array.from(this.bookkeeping.tokensSinceFired),
       optimizer,
       betaPowers,
     };
   }
 
   async importState(state: TrainerState): Promise<void> {
-    if (state.tokensSinceFired.length !== this.cc.config.nFeatures) {
-      throw new Error(
-        `trainer state has ${state.tokensSinceFired.length} dead counters, the crosscoder ${this.cc.config.nFeatures} features`,
-      );
-    }
+    this.bookkeeping.restore(state);
     const names = [...state.optimizer.keys()].sort();
     const tensors = names.map((name) => {
       const h = state.optimizer.get(name)!;
@@ -194,12 +306,12 @@ export class CrosscoderTrainer {
       this.adam.accBeta2.assign(b2);
       tf.dispose([b1, b2]);
     }
-    this.stepCount = state.step;
     this.cc.theta = state.theta;
-    this.tokensSinceFired = Float32Array.from(state.tokensSinceFired);
   }
 
+  /** Disposes the optimizer (and the Crosscoder when this trainer owns it). */
   dispose(): void {
     this.optimizer.dispose();
+    if (this.options.shouldDisposeCrosscoder) this.cc.dispose();
   }
 }

@@ -50,7 +50,7 @@ export function assertFitsBackend(parameterCount: number): void {
     throw new Error(
       `the model has ${(bytes / 2 ** 30).toFixed(2)} GiB of float32 weights, more than the wasm backend can run ` +
         `(${(wasmWeightBudgetBytes / 2 ** 30).toFixed(1)} GiB: a 4 GiB heap holding the weights twice); ` +
-        'use the tensorflow backend (@tensorflow/tfjs-node) or the cpu backend',
+        'use the native backend (npm run build:native), the tensorflow backend (@tensorflow/tfjs-node) or the cpu backend',
     );
   }
 }

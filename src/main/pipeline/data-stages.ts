@@ -193,6 +193,7 @@ export const trainStage: Stage = {
       out: runDir(ctx),
       saveEvery: ctx.plan.config.crosscoder.saveEvery,
       signal: ctx.signal,
+      engine: ctx.engine,
       onStep: (m, total) =>
         ctx.report(m.step / total, {
           step: m.step,
@@ -203,6 +204,7 @@ export const trainStage: Stage = {
     const last = trained.last;
     return {
       dir: 'run',
+      engine: trained.engine.engine,
       steps: trained.steps,
       resumedFrom: trained.resumedFrom,
       final:
@@ -219,7 +221,7 @@ export const trainStage: Stage = {
     const f = o.final as { mse: number; l0: number; deadFraction: number } | null;
     const resumed = Number(o.resumedFrom) > 0 ? ` (resumed at step ${String(o.resumedFrom)})` : '';
     return [
-      `${String(o.steps)} steps${resumed}` +
+      `${String(o.steps)} steps${resumed}${typeof o.engine === 'string' ? ` on ${o.engine}` : ''}` +
         (f === null
           ? ''
           : `: mse ${f.mse.toFixed(4)}, L0 ${f.l0.toFixed(1)}, dead ${(100 * f.deadFraction).toFixed(1)}%`),

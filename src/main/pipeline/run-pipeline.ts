@@ -11,7 +11,7 @@ import {
   type StageRecord,
 } from '../../core/pipeline/pipeline-state';
 import { CancelledError, throwIfAborted } from '../../core/progress';
-import type { BackendPreference } from '../../shared/domain';
+import type { BackendPreference, EnginePreference } from '../../shared/domain';
 import { accuracyStage, evaluateStage, extractStage, trainStage } from './data-stages';
 import { downloadMissing } from './download-revisions';
 import {
@@ -55,6 +55,8 @@ export interface PipelineOptions {
   rerun?: readonly StageName[];
   now?: () => Date;
   backend?: BackendPreference;
+  /** Crosscoder training engine (overrides the config's `engine`). */
+  engine?: EnginePreference;
   study?: StudyWriteOptions;
   /** Access token for gated Hugging Face repos (model.download). */
   accessToken?: string;
@@ -101,6 +103,7 @@ export async function runPipeline(
       outDir: plan.outDir,
       signal,
       backend: backend.preference,
+      engine: options.engine ?? plan.config.engine ?? 'auto',
       now,
       study: options.study ?? {},
       outputs: {},

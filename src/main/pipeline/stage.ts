@@ -1,7 +1,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CancelledError, type ProgressReport } from '../../core/progress';
-import type { BackendPreference } from '../../shared/domain';
+import type { BackendPreference, EnginePreference } from '../../shared/domain';
 import type { PlannedCheckpoint, StudyPlan } from './study-plan';
 
 // What every pipeline stage is: its inputs (hashed to decide reuse), its work, and what it left behind.
@@ -40,6 +40,8 @@ export interface StageContext {
   outDir: string;
   signal: AbortSignal;
   backend: BackendPreference;
+  /** Crosscoder training engine preference (not an input of any stage: engines agree to float precision). */
+  engine: EnginePreference;
   now: () => Date;
   study: StudyWriteOptions;
   /** Outputs and inputs hashes of the stages before this one (run now or reused). */

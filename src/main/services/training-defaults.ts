@@ -37,8 +37,8 @@ export function trainingMemoryBytes(s: TrainingShape): number {
   return 4 * (persistent + perBatch);
 }
 
-/** What the backend can hold: 3 GiB of wasm's heap; elsewhere half of the machine's memory. */
-export function memoryLimitBytes(backend: BackendName | null, totalMemoryBytes: number): number {
+/** What the backend (or the native engine) can hold: 3 GiB of wasm's heap; elsewhere half of the machine's memory. */
+export function memoryLimitBytes(backend: BackendName | 'native' | null, totalMemoryBytes: number): number {
   if (backend === 'wasm' || backend === null) return wasmMemoryLimitBytes;
   return totalMemoryBytes / 2;
 }

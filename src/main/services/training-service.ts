@@ -3,7 +3,16 @@ import { existsSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import { readRunConfig } from '../../core/crosscoder/run-files';
-import { isJobFinished, type BackendInfo, type JobSnapshot, type Run } from '../../shared/domain';
+import { selectEngine } from '../../core/engine';
+import {
+  isJobFinished,
+  type BackendInfo,
+  type BackendName,
+  type EngineInfo,
+  type EnginePreference,
+  type JobSnapshot,
+  type Run,
+} from '../../shared/domain';
 import { AppError } from '../../shared/result';
 import {
   estimateTrainingResultSchema,
@@ -73,7 +82,10 @@ export class TrainingService {
   async start(input: TrainingStartInput): Promise<{ runId: string; jobId: string }> {
     const shape = await readStoreShape(input.activationStore, 'input.activationStore');
     checkShape(shape, input);
-    const { name, activationStore, saveEvery, ...crosscoder } = input;
+    const { name, activationStore, saveEvery, engine, ...crosscoder } = input;
+    // An explicit engine that is unavailable here is refused now, not when the job starts.
+    const backend = await this.deps.backend();
+    engineOrRefuse(engine ?? 'auto', backend?.backend, 'input.engine');
     const config: TrainingRunConfig = {
       activationStore,
       store: {
@@ -87,6 +99,7 @@ export class TrainingService {
       crosscoder,
       saveEvery: saveEvery ?? Math.min(1000, Math.ceil(input.steps / 10)),
       evalRows: evaluationRows,
+      ...(engine === undefined ? {} : { engine }),
     };
     const id = randomUUID();
     const run = this.deps.store.runs.create({
@@ -142,7 +155,11 @@ export class TrainingService {
     const shape = await readStoreShape(input.activationStore, 'input.activationStore');
     checkCheckpointCount(shape);
     const backend = await this.deps.backend();
-    const limit = memoryLimitBytes(backend?.backend ?? null, this.deps.totalMemoryBytes ?? totalmem());
+    const engine = engineOrRefuse(input.engine, backend?.backend, 'input.engine');
+    const limit = memoryLimitBytes(
+      engine.engine === 'native' ? 'native' : (backend?.backend ?? null),
+      this.deps.totalMemoryBytes ?? totalmem(),
+    );
     const { nCheckpoints, dModel, rows } = shape;
     const suggestedBatch = suggestBatchSize(dModel, rows);
     const suggestedFeatures = suggestFeatures({ nCheckpoints, dModel, batchSize: suggestedBatch }, limit);
@@ -154,7 +171,7 @@ export class TrainingService {
       const gib = (bytes: number): string => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
       throw new AppError(
         'invalid_input',
-        `F = ${nFeatures} with ${batchSize} tokens a batch needs about ${gib(memoryBytes)}; the ${backend?.backend ?? 'wasm'} backend holds ${gib(limit)}. Choose fewer features or a smaller batch.`,
+        `F = ${nFeatures} with ${batchSize} tokens a batch needs about ${gib(memoryBytes)}; ${engine.engine === 'native' ? 'the native engine may use' : `the ${backend?.backend ?? 'wasm'} backend holds`} ${gib(limit)}. Choose fewer features or a smaller batch.`,
         'input.nFeatures',
       );
     }
@@ -165,9 +182,11 @@ export class TrainingService {
       nFeatures,
       batchSize,
       steps: 3,
+      enginePreference: engine.engine,
       ...(input.k === undefined ? {} : { k: input.k }),
     };
-    const { stepsPerSecond, backend: measuredOn } = await this.measure(params);
+    const measured = await this.measure(params);
+    const { stepsPerSecond, backend: measuredOn } = measured;
     return {
       nCheckpoints,
       dModel,
@@ -176,6 +195,8 @@ export class TrainingService {
       batchSize,
       stepsPerSecond,
       backend: measuredOn,
+      engine: measured.engine ?? engine.engine,
+      engineReason: measured.engineReason ?? engine.reason,
       memoryBytes,
       memoryLimitBytes: limit,
       suggested: {
@@ -259,6 +280,7 @@ export class TrainingService {
       crosscoder: config.crosscoder,
       saveEvery: config.saveEvery,
       evalRows: config.evalRows,
+      ...(config.engine === undefined ? {} : { enginePreference: config.engine }),
     };
     const { type, nFeatures, steps } = config.crosscoder;
     const label = `Train ${run.name} (${type === 'l1' ? 'L1' : 'BatchTopK'}, F=${nFeatures}, ${steps} steps)`;
@@ -361,5 +383,18 @@ function checkShape(
   const k = c.k ?? 32;
   if (c.type === 'batchtopk' && k > c.nFeatures) {
     throw new AppError('invalid_input', `k = ${k} exceeds the number of features ${c.nFeatures}.`, 'input.k');
+  }
+}
+
+/** The engine for a preference, or an `invalid_input` naming `field` when it is unavailable here. */
+function engineOrRefuse(
+  preference: EnginePreference,
+  backend: BackendName | undefined,
+  field: string,
+): EngineInfo {
+  try {
+    return selectEngine(preference, backend);
+  } catch (error) {
+    throw new AppError('invalid_input', error instanceof Error ? error.message : String(error), field);
   }
 }

@@ -2,12 +2,13 @@ import { useEffect, useState, type FormEvent } from 'react';
 import type { ActivationStoreSummary } from '../../shared/activation-stores';
 import type { RequestInput } from '../../shared/contract';
 import type { ApiError } from '../../shared/result';
+import { enginePreferenceSchema, type EnginePreference } from '../../shared/domain';
 import type { CrosscoderType, TrainingEstimate } from '../../shared/training';
 import { api, ApiCallError } from '../api/client';
 import { formatDuration } from './format';
 import { formatBytes, isEstimateFor, stepsForMinutes, trainingMs } from './training-estimate';
 
-type Measured = { store: string; type: CrosscoderType; estimate: TrainingEstimate };
+type Measured = { store: string; type: CrosscoderType; engine: EnginePreference; estimate: TrainingEstimate };
 
 const fieldOfError: Record<string, string> = {
   'input.activationStore': 'store',
@@ -19,6 +20,7 @@ const fieldOfError: Record<string, string> = {
   'input.l1Coeff': 'lambda',
   'input.learningRate': 'lr',
   'input.seed': 'seed',
+  'input.engine': 'engine',
 };
 
 const toError = (e: unknown): ApiError =>
@@ -40,6 +42,7 @@ export function TrainingForm({
   const store = stores.find((s) => s.dir === storeDir) ?? stores[0];
   const [name, setName] = useState('');
   const [type, setType] = useState<CrosscoderType>('l1');
+  const [engine, setEngine] = useState<EnginePreference>('auto');
   const [edited, setEdited] = useState<{
     store: string | undefined;
     features?: string;
@@ -62,7 +65,10 @@ export function TrainingForm({
   const batch = own.batch ?? (estimate ? String(estimate.suggested.batchSize) : '');
   const shape = { nFeatures: Number(features), batchSize: Number(batch), type };
   const applies =
-    estimate !== null && measured !== null && isEstimateFor({ ...estimate, type: measured.type }, shape);
+    estimate !== null &&
+    measured !== null &&
+    measured.engine === engine &&
+    isEstimateFor({ ...estimate, type: measured.type }, shape);
   const speed = estimate?.stepsPerSecond ?? null;
   const budgetSteps = stepsForMinutes(Number(budget), speed);
   const steps = own.steps ?? (budgetSteps === null ? '' : String(budgetSteps));
@@ -76,7 +82,7 @@ export function TrainingForm({
     let isCurrent = true;
     api.invoke('training:estimate', { activationStore: dir }).then(
       (result) => {
-        if (isCurrent) setMeasured({ store: dir, type: 'l1', estimate: result });
+        if (isCurrent) setMeasured({ store: dir, type: 'l1', engine: 'auto', estimate: result });
       },
       (e: unknown) => {
         if (isCurrent) setError(toError(e));
@@ -97,9 +103,10 @@ export function TrainingForm({
         nFeatures: shape.nFeatures,
         batchSize: shape.batchSize,
         timeBudgetMinutes: Number(budget),
+        engine,
         ...(type === 'batchtopk' ? { k: Number(k) } : {}),
       });
-      setMeasured({ store: store.dir, type, estimate: result });
+      setMeasured({ store: store.dir, type, engine, estimate: result });
       setError(null);
     } catch (e) {
       setError(toError(e));
@@ -119,6 +126,7 @@ export function TrainingForm({
       steps: Number(steps),
       batchSize: Number(batch),
       learningRate: Number(learningRate),
+      engine,
       ...(type === 'l1' ? { l1Coeff: Number(lambda) } : { k: Number(k) }),
       ...(seed.trim() === '' ? {} : { seed: Number(seed) }),
     };
@@ -178,6 +186,19 @@ export function TrainingForm({
           >
             <option value="l1">L1 (ReLU, λ·decoder-norm penalty)</option>
             <option value="batchtopk">BatchTopK</option>
+          </select>
+        </label>
+        <label title="native: the OpenBLAS engine (fused step, all cores); tfjs: the tfjs backend">
+          Engine
+          <select
+            value={engine}
+            onChange={(e) => setEngine(enginePreferenceSchema.parse(e.target.value))}
+            data-testid="train-engine"
+            {...invalid('engine')}
+          >
+            <option value="auto">auto</option>
+            <option value="native">native (OpenBLAS)</option>
+            <option value="tfjs">tfjs</option>
           </select>
         </label>
       </div>
@@ -300,7 +321,9 @@ export function TrainingForm({
           ) : applies ? (
             <>
               ≈ {formatDuration(eta)} at {estimate.stepsPerSecond.toPrecision(3)} steps/s on{' '}
-              {estimate.backend}
+              <span title={estimate.engineReason} data-testid="train-estimate-engine">
+                {estimate.engine === 'native' ? 'the native engine' : `tfjs (${estimate.backend})`}
+              </span>
               <span className="muted">
                 {' '}
                 · memory ≈ {formatBytes(estimate.memoryBytes)} of {formatBytes(estimate.memoryLimitBytes)}
@@ -308,8 +331,8 @@ export function TrainingForm({
             </>
           ) : (
             <span className="muted">
-              measured for F={estimate.nFeatures}, batch {estimate.batchSize}, {measured?.type}: measure again
-              for this size
+              measured for F={estimate.nFeatures}, batch {estimate.batchSize}, {measured?.type} on{' '}
+              {estimate.engine}: measure again for this size
             </span>
           )}
         </span>

@@ -121,7 +121,7 @@ function OwnerSettings({ info, settings, onSettings, onError }: SettingsPageProp
             >
               {backendPreferenceSchema.options.map((o) => (
                 <option key={o} value={o}>
-                  {o === 'auto' ? 'auto (tensorflow-gpu → tensorflow → wasm → cpu)' : o}
+                  {o === 'auto' ? 'auto (tensorflow-gpu → tensorflow → native → wasm → cpu)' : o}
                 </option>
               ))}
             </select>

@@ -1,3 +1,4 @@
+import { totalmem } from 'node:os';
 import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -329,8 +330,10 @@ describe('training:estimate', () => {
       nFeatures: 24,
       batchSize: 64,
       steps: 3,
+      // The native engine built (setup installs OpenBLAS), so auto measures it.
+      enginePreference: 'native',
     });
-    execution.resolve({ stepsPerSecond: 10, backend: 'wasm' });
+    execution.resolve({ stepsPerSecond: 10, backend: 'wasm', engine: 'native', engineReason: 'fastest' });
     const result = await estimating;
     expect(result).toMatchObject({
       ok: true,
@@ -342,18 +345,22 @@ describe('training:estimate', () => {
         batchSize: 64,
         stepsPerSecond: 10,
         backend: 'wasm',
-        memoryLimitBytes: 3 * 2 ** 30,
+        engine: 'native',
+        engineReason: 'fastest',
+        // The native engine may use half of the machine's memory, not wasm's 3 GiB.
+        memoryLimitBytes: totalmem() / 2,
         suggested: { nFeatures: 24, batchSize: 64, steps: 1200 },
       },
     });
     expect(workbench.runner.list()).toEqual([]);
   });
 
-  it('refuses a shape beyond the backend memory, and reports a failed measurement', async () => {
+  it('refuses a shape beyond the engine memory, and reports a failed measurement', async () => {
     const huge = await call('training:estimate', {
       activationStore: storeDir,
       nFeatures: 4_000_000,
       batchSize: 64,
+      engine: 'tfjs',
     });
     expect(huge).toMatchObject({ ok: false, error: { code: 'invalid_input', field: 'input.nFeatures' } });
     expect(huge.ok ? '' : huge.error.message).toMatch(/GiB; the wasm backend holds 3\.0 GiB/);

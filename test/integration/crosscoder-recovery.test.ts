@@ -1,18 +1,23 @@
-import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/core/backend';
 import { crosscoderConfigSchema, type CrosscoderConfigInput } from '../../src/core/crosscoder/config';
 import { Crosscoder } from '../../src/core/crosscoder/crosscoder';
-import { CrosscoderTrainer } from '../../src/core/crosscoder/trainer';
+import { NativeCrosscoderTrainer } from '../../src/core/crosscoder/native-trainer';
+import { CrosscoderTrainer, type CrosscoderTrainerEngine } from '../../src/core/crosscoder/trainer';
+import { nativeAddonStatus } from '../../src/core/native/native-addon';
+import type { EngineName } from '../../src/shared/domain';
 import { makeDictionary, sampleBatch, type SyntheticDictionary } from '../helpers/synthetic-crosscoder-data';
 
 // Ground truth: activations built from a known dictionary in which some features exist in one
 // checkpoint only and the others in both. Training must find the true decoder directions, and the
-// decoder-norm share (RelDec) must tell checkpoint-specific features from shared ones.
+// decoder-norm share (RelDec) must tell checkpoint-specific features from shared ones. The same data,
+// settings and thresholds for both engines (tfjs on wasm, and the native engine where it built).
 const D = 16;
 const batch = 256;
+const native = nativeAddonStatus();
 
 async function train(
+  engine: EngineName,
   dict: SyntheticDictionary,
   overrides: Partial<CrosscoderConfigInput>,
   steps: number,
@@ -30,17 +35,16 @@ async function train(
     deadTokens: 50_000,
     ...overrides,
   });
-  const cc = Crosscoder.create(config);
-  const trainer = new CrosscoderTrainer(cc);
-  for (let s = 0; s < steps; s++) {
-    const x = tf.tensor3d(sampleBatch(dict, batch, 1000 + s), [batch, 2, D]);
-    await trainer.trainStep(x);
-    x.dispose();
+  const trainer: CrosscoderTrainerEngine =
+    engine === 'native'
+      ? NativeCrosscoderTrainer.create(config)
+      : new CrosscoderTrainer(Crosscoder.create(config), { shouldDisposeCrosscoder: true });
+  try {
+    for (let s = 0; s < steps; s++) await trainer.trainBatch(sampleBatch(dict, batch, 1000 + s));
+    return Float32Array.from((await trainer.weights()).get('W_dec')!.data as Float32Array);
+  } finally {
+    trainer.dispose();
   }
-  const wDec = Float32Array.from((await cc.wDec_FMD.data()) as Float32Array);
-  trainer.dispose();
-  cc.dispose();
-  return wDec;
 }
 
 /** For each true feature: the best cosine over learned features (on the concatenated [M·D] direction) and that feature's RelDec for checkpoint 1. */
@@ -74,27 +78,34 @@ function match(
 
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 
-describe('crosscoder ground-truth recovery', () => {
+describe.each([
+  { engine: 'tfjs' as const, skip: '' },
+  { engine: 'native' as const, skip: native.ok ? '' : ` (skipped: ${native.reason})` },
+])('crosscoder ground-truth recovery on $engine$skip', ({ engine, skip }) => {
   const dict = makeDictionary({ dModel: D, only0: 6, only1: 6, shared: 12, seed: 3 });
   const byKind = (values: number[], kind: string): number[] => values.filter((_, i) => dict.kind[i] === kind);
 
   beforeAll(async () => {
     await selectBackend('wasm');
   });
+  const it_ = it.skipIf(skip !== '');
 
-  it('L1: learned decoder directions match the true ones and RelDec separates specific from shared', async () => {
-    const { cos, relDec } = match(dict, await train(dict, { type: 'l1' }, 1500), 48);
-    expect(mean(cos)).toBeGreaterThanOrEqual(0.9);
-    expect(Math.max(...byKind(relDec, 'only0'))).toBeLessThan(0.1);
-    expect(Math.min(...byKind(relDec, 'only1'))).toBeGreaterThan(0.9);
-    for (const r of byKind(relDec, 'shared')) {
-      expect(r).toBeGreaterThan(0.3);
-      expect(r).toBeLessThan(0.7);
-    }
-  });
+  it_(
+    'L1: learned decoder directions match the true ones and RelDec separates specific from shared',
+    async () => {
+      const { cos, relDec } = match(dict, await train(engine, dict, { type: 'l1' }, 1500), 48);
+      expect(mean(cos)).toBeGreaterThanOrEqual(0.9);
+      expect(Math.max(...byKind(relDec, 'only0'))).toBeLessThan(0.1);
+      expect(Math.min(...byKind(relDec, 'only1'))).toBeGreaterThan(0.9);
+      for (const r of byKind(relDec, 'shared')) {
+        expect(r).toBeGreaterThan(0.3);
+        expect(r).toBeLessThan(0.7);
+      }
+    },
+  );
 
-  it('BatchTopK: recovers most directions, RelDec separates on average', async () => {
-    const { cos, relDec } = match(dict, await train(dict, { type: 'batchtopk', k: 3 }, 1500), 48);
+  it_('BatchTopK: recovers most directions, RelDec separates on average', async () => {
+    const { cos, relDec } = match(dict, await train(engine, dict, { type: 'batchtopk', k: 3 }, 1500), 48);
     expect(mean(cos)).toBeGreaterThanOrEqual(0.85);
     expect(mean(byKind(relDec, 'only0'))).toBeLessThan(0.3);
     expect(mean(byKind(relDec, 'only1'))).toBeGreaterThan(0.7);

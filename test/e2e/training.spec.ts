@@ -78,11 +78,11 @@ test('extracts activations and trains a crosscoder from the app; the charts surv
   await page.getByTestId('train-measure').click();
   // Steps follow the time budget (5 minutes) until typed in; the estimate follows the steps.
   await expect(page.getByTestId('train-estimate')).toContainText(
-    /≈ 5m 00s at [\d.]+ steps\/s on the native engine/,
+    /≈ 5m 00s at [\d.,]+ steps\/s on the native engine/,
   );
   await page.getByTestId('train-steps').fill('30');
   await expect(page.getByTestId('train-estimate')).toContainText(
-    /≈ \d+s at [\d.]+ steps\/s on the native engine/,
+    /≈ \d+s at [\d.,]+ steps\/s on the native engine/,
   );
   await page.getByTestId('train-start').click();
   await expect(page.getByTestId('train-error')).toHaveCount(0);

@@ -23,6 +23,10 @@ const fieldOfError: Record<string, string> = {
   'input.engine': 'engine',
 };
 
+/** 3 significant digits without exponents: 0.0612, 3.61, 57.4, 2,300. */
+const formatRate = (perSecond: number): string =>
+  perSecond >= 100 ? Math.round(perSecond).toLocaleString('en-US') : perSecond.toPrecision(3);
+
 const toError = (e: unknown): ApiError =>
   e instanceof ApiCallError ? e.error : { code: 'internal', message: String(e) };
 
@@ -320,7 +324,7 @@ export function TrainingForm({
             'measuring the speed…'
           ) : applies ? (
             <>
-              ≈ {formatDuration(eta)} at {estimate.stepsPerSecond.toPrecision(3)} steps/s on{' '}
+              ≈ {formatDuration(eta)} at {formatRate(estimate.stepsPerSecond)} steps/s on{' '}
               <span title={estimate.engineReason} data-testid="train-estimate-engine">
                 {estimate.engine === 'native' ? 'the native engine' : `tfjs (${estimate.backend})`}
               </span>

@@ -1,8 +1,6 @@
 import { selectBackend } from '../core/backend';
 import { crosscoderConfigSchema } from '../core/crosscoder/config';
-import { Crosscoder } from '../core/crosscoder/crosscoder';
-import { NativeCrosscoderTrainer } from '../core/crosscoder/native-trainer';
-import { CrosscoderTrainer, type CrosscoderTrainerEngine } from '../core/crosscoder/trainer';
+import { createCrosscoderTrainer } from '../core/crosscoder/train-run';
 import { selectEngine } from '../core/engine';
 import { SeededRandom } from '../core/random';
 import { throwIfAborted } from '../core/progress';
@@ -32,10 +30,7 @@ export async function runEstimateTraining(
     batchSize: b,
   });
   const engine = selectEngine(params.enginePreference ?? 'auto', backend.backend);
-  const trainer: CrosscoderTrainerEngine =
-    engine.engine === 'native'
-      ? NativeCrosscoderTrainer.create(config)
-      : new CrosscoderTrainer(Crosscoder.create(config), { shouldDisposeCrosscoder: true });
+  const trainer = createCrosscoderTrainer(config, engine.engine);
   const random = new SeededRandom(1);
   const x_BMD = Float32Array.from({ length: b * m * d }, () => random.normal());
   try {

@@ -1,9 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/core/backend';
 import { crosscoderConfigSchema, type CrosscoderConfigInput } from '../../src/core/crosscoder/config';
-import { Crosscoder } from '../../src/core/crosscoder/crosscoder';
-import { NativeCrosscoderTrainer } from '../../src/core/crosscoder/native-trainer';
-import { CrosscoderTrainer, type CrosscoderTrainerEngine } from '../../src/core/crosscoder/trainer';
+import { createCrosscoderTrainer } from '../../src/core/crosscoder/train-run';
 import { nativeAddonStatus } from '../../src/core/native/native-addon';
 import type { EngineName } from '../../src/shared/domain';
 import { makeDictionary, sampleBatch, type SyntheticDictionary } from '../helpers/synthetic-crosscoder-data';
@@ -35,10 +33,7 @@ async function train(
     deadTokens: 50_000,
     ...overrides,
   });
-  const trainer: CrosscoderTrainerEngine =
-    engine === 'native'
-      ? NativeCrosscoderTrainer.create(config)
-      : new CrosscoderTrainer(Crosscoder.create(config), { shouldDisposeCrosscoder: true });
+  const trainer = createCrosscoderTrainer(config, engine);
   try {
     for (let s = 0; s < steps; s++) await trainer.trainBatch(sampleBatch(dict, batch, 1000 + s));
     return Float32Array.from((await trainer.weights()).get('W_dec')!.data as Float32Array);

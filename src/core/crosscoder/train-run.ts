@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import type { BackendName, EngineInfo, EnginePreference } from '../../shared/domain';
+import type { BackendName, EngineInfo, EngineName, EnginePreference } from '../../shared/domain';
 import { openActivationStore } from '../activations/activation-store';
 import { selectEngine } from '../engine';
 import type { HostTensor } from '../hf/host-tensor';
@@ -87,7 +87,7 @@ export async function trainCrosscoderRun(options: TrainRunOptions): Promise<Trai
   const resumedFrom = saved?.state?.step ?? 0;
   // The saved config.json keeps the new step count when a run is extended.
   const runConfig: CrosscoderConfig = { ...config };
-  const trainer = createTrainer(config, engine, saved, {
+  const trainer = createCrosscoderTrainer(config, engine.engine, saved, {
     threads,
     ...(options.memoryLimitBytes === undefined ? {} : { memoryLimitBytes: options.memoryLimitBytes }),
   });
@@ -173,13 +173,13 @@ function tfjsBackendName(): BackendName | undefined {
  * The trainer of the chosen engine, from a save's host weights or fresh ones. The tfjs trainer owns its
  * Crosscoder here (disposed with it); the native one never builds tfjs tensors of the weights.
  */
-function createTrainer(
+export function createCrosscoderTrainer(
   config: CrosscoderConfig,
-  engine: EngineInfo,
-  saved: { weights: Map<string, HostTensor>; theta: number } | null,
-  options: { threads: number; memoryLimitBytes?: number },
+  engine: EngineName,
+  saved: { weights: Map<string, HostTensor>; theta: number } | null = null,
+  options: { threads?: number; memoryLimitBytes?: number } = {},
 ): CrosscoderTrainerEngine {
-  if (engine.engine === 'native') {
+  if (engine === 'native') {
     return saved
       ? NativeCrosscoderTrainer.fromHost(config, saved.weights, saved.theta, options)
       : NativeCrosscoderTrainer.create(config, options);
